@@ -1,0 +1,119 @@
+"""The embedded mode as a library: process a batch folder in this process (and its children), no broker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from svs import pipeline
+from svs.batch import Batch, BatchItem, load_batch, read_file
+from svs.errors import IntakeError
+from svs.intake import sha256_hex
+from svs.log import get_logger
+from svs.pipeline import Options
+from svs.provenance import provenance
+from svs.reasons import verdict_for
+from svs.schema import BatchSummary, ItemResult, Source
+from svs.storage import open_store
+from svs.summary import build_summary, store_summary
+
+log = get_logger("svs.api")
+
+
+@dataclass
+class RunOutcome:
+    batch: Batch
+    results: list[ItemResult]
+    summary: BatchSummary
+    failures: int  # items whose processing failed for a reason other than their input
+
+
+def failed_result(batch_id: str, item: BatchItem, code: str, options: Options, size: int = 0) -> ItemResult:
+    """A result for an item that could not be processed; it names the reason and stores nothing."""
+    return ItemResult(
+        batch_id=batch_id, item_id=item.item_id, source=Source(
+            name=item.name, sha256=item.sha256, bytes=size, content_type="application/octet-stream", page=item.page),
+        document_type=item.declared_type or "unknown", verdict=verdict_for([code]).value, reasons=[code],
+        quality={}, provenance=provenance(options.profile.name),
+    )
+
+
+def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options) -> ItemResult:
+    """One item of a batch folder, read from disk and processed into the store."""
+    store = open_store(store_url)
+    try:
+        data = read_file(root, item.name, options.limits)
+    except IntakeError as exc:
+        return failed_result(batch_id, item, exc.code, options)
+    except OSError:
+        return failed_result(batch_id, item, "input.unreadable", options)
+    if sha256_hex(data) != item.sha256:
+        log.warning("file changed while the batch was read", extra={"batch_id": batch_id, "item_id": item.item_id})
+    return pipeline.process_item(store, batch_id, item.item_id, item.name, data, item.page, item.declared_type,
+                                 options)
+
+
+def _safe(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options) -> tuple[ItemResult, bool]:
+    try:
+        return process_batch_item(root, store_url, batch_id, item, options), True
+    except Exception as exc:  # noqa: BLE001 - one item's failure must not stop the batch
+        log.error("item failed", extra={"batch_id": batch_id, "item_id": item.item_id, "stage": "process",
+                                        "error": type(exc).__name__})
+        return failed_result(batch_id, item, "stage.failed", options), False
+
+
+def _init_child() -> None:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options = Options(),
+              on_result: Callable[[ItemResult], None] | None = None) -> RunOutcome:
+    """Process every item of a batch folder into *store_url*; results come back in item order.
+
+    *on_result* is called in item order as soon as each result and all before it are ready.
+    """
+    batch = load_batch(path, options.limits)
+    store = open_store(store_url)
+    store.check()
+    jobs = jobs or os.cpu_count() or 1
+    results: list[ItemResult | None] = [None] * len(batch.items)
+    failures = 0
+    emitted = 0
+
+    def emit_ready() -> None:
+        nonlocal emitted
+        while emitted < len(results) and results[emitted] is not None:
+            if on_result is not None:
+                on_result(results[emitted])  # type: ignore[arg-type]
+            emitted += 1
+
+    if jobs == 1 or len(batch.items) <= 1:
+        _init_child()
+        for i, item in enumerate(batch.items):
+            res, ok = _safe(batch.root, store_url, batch.batch_id, item, options)
+            results[i] = res
+            failures += 0 if ok else 1
+            emit_ready()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_child) as pool:
+            futures: dict[Future[tuple[ItemResult, bool]], int] = {
+                pool.submit(_safe, batch.root, store_url, batch.batch_id, item, options): i
+                for i, item in enumerate(batch.items)
+            }
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    res, ok = fut.result()
+                    results[futures[fut]] = res
+                    failures += 0 if ok else 1
+                emit_ready()
+    final = [r for r in results if r is not None]
+    summary = store_summary(store, build_summary(batch.batch_id, final))
+    return RunOutcome(batch, final, summary, failures)

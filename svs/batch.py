@@ -1,0 +1,165 @@
+"""Batch folders: the files of a batch, its optional ``batch.json``, and the items they expand to.
+
+Only regular files directly inside the folder are items (no symbolic links, no sub-folders, no hidden files),
+in file-name order. A multi-page TIFF or PDF expands to one item per page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from svs.doctype import parse_declared
+from svs.errors import IntakeError, PoisonMessage, SvsError
+from svs.intake import DEFAULT_LIMITS, Limits, probe
+from svs.keys import check_id
+from svs.schema import DocumentType
+
+MANIFEST_NAME = "batch.json"
+MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_FILES = 10_000
+
+
+class BatchError(SvsError):
+    code = "batch.invalid"
+
+
+class BatchManifest(BaseModel):
+    """``batch.json``: all fields optional."""
+
+    model_config = ConfigDict(extra="ignore")
+    batch_id: str | None = None
+    operator: str | None = None
+    scanner: str | None = None
+    expected_items: int | None = Field(default=None, ge=0, le=1_000_000)
+    documents: dict[str, str] = Field(default_factory=dict, description="file name to declared document type")
+
+    @field_validator("batch_id")
+    @classmethod
+    def _valid_id(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            return check_id(v, "batch id")
+        except PoisonMessage as exc:
+            raise ValueError("batch_id must be 1-64 letters, digits, '.', '-' or '_'") from exc
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    item_id: str
+    name: str  # file name inside the batch folder
+    page: int | None  # 1-based page of a multi-page file
+    sha256: str
+    declared_type: DocumentType | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    root: Path
+    manifest: BatchManifest
+    files: list[str]
+    items: list[BatchItem]
+
+
+def read_manifest(root: Path) -> BatchManifest:
+    path = root / MANIFEST_NAME
+    if not path.is_file() or path.is_symlink():
+        return BatchManifest()
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise BatchError("batch.json is too large")
+    try:
+        return BatchManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BatchError(f"batch.json is invalid: {type(exc).__name__}") from exc
+
+
+def list_files(root: Path) -> list[str]:
+    """Regular files of the batch folder, sorted by name; links and hidden files are left out."""
+    names = []
+    with os.scandir(root) as it:
+        for entry in it:
+            if entry.name.startswith(".") or entry.name == MANIFEST_NAME:
+                continue
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode):
+                names.append(entry.name)
+            if len(names) > MAX_FILES:
+                raise BatchError(f"more than {MAX_FILES} files in one batch")
+    return sorted(names)
+
+
+def read_file(root: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of one batch file, refusing anything that is not a regular file directly inside *root*."""
+    if "/" in name or "\\" in name or name in ("", ".", ".."):
+        raise IntakeError("input.unsupported", "not a file of the batch folder")
+    path = root / name
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise IntakeError("input.unsupported", "not a regular file")
+        if st.st_size > limits.max_bytes:
+            raise IntakeError("input.too_large", f"{st.st_size} bytes exceeds the byte limit")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limits.max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
+def derive_batch_id(pairs: list[tuple[str, str]]) -> str:
+    """A deterministic id from the batch's content: submitting the same files again gives the same id."""
+    h = hashlib.sha256()
+    for name, digest in pairs:
+        h.update(hashlib.sha256(name.encode()).digest())
+        h.update(bytes.fromhex(digest))
+    return f"b-{h.hexdigest()[:20]}"
+
+
+def item_id(index: int, page: int | None) -> str:
+    return f"{index:04d}" if page is None else f"{index:04d}-p{page:03d}"
+
+
+def expand(root: Path, names: list[str], manifest: BatchManifest, limits: Limits = DEFAULT_LIMITS,
+           ) -> tuple[list[BatchItem], list[tuple[str, str]]]:
+    items: list[BatchItem] = []
+    pairs: list[tuple[str, str]] = []
+    for index, name in enumerate(names, start=1):
+        declared = parse_declared(manifest.documents.get(name))
+        try:
+            data = read_file(root, name, limits)
+        except IntakeError:
+            digest = hashlib.sha256(b"").hexdigest()
+            items.append(BatchItem(item_id(index, None), name, None, digest, declared))
+            pairs.append((name, digest))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        pairs.append((name, digest))
+        try:
+            info = probe(data, name, limits)
+        except IntakeError:
+            items.append(BatchItem(item_id(index, None), name, None, digest, declared))
+            continue
+        if info.multipage:
+            items.extend(BatchItem(item_id(index, p), name, p, digest, declared) for p in range(1, info.pages + 1))
+        else:
+            items.append(BatchItem(item_id(index, None), name, None, digest, declared))
+    return items, pairs
+
+
+def load_batch(root: str | Path, limits: Limits = DEFAULT_LIMITS) -> Batch:
+    root = Path(root)
+    if not root.is_dir():
+        raise BatchError("the batch is not a folder")
+    manifest = read_manifest(root)
+    names = list_files(root)
+    items, pairs = expand(root, names, manifest, limits)
+    batch_id = manifest.batch_id or derive_batch_id(pairs)
+    return Batch(batch_id, root, manifest, names, items)

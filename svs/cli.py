@@ -1,0 +1,213 @@
+"""The ``svs`` command line. Output for machines (``--json``) goes to stdout, one object per line; progress,
+tables for people and logs go to stderr. Exit status: 0 all inputs processed, 1 the program failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from svs import log
+from svs.errors import ConfigError, SvsError
+from svs.pipeline import Options
+from svs.reasons import REASONS
+from svs.schema import ItemResult
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scanning, validation and storage of "
+                  "identity-document application items.")
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
+BrokerOpt = Annotated[str | None, typer.Option("--broker", help="amqp://... or redis://...; default $SVS_BROKER_URL")]
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _options(no_mrz: bool = False, no_photo: bool = False) -> Options:
+    return Options(mrz=not no_mrz, photo=not no_photo)
+
+
+@app.callback()
+def _main(log_level: Annotated[str | None, typer.Option(help="debug, info, warning (default), error")] = None) -> None:
+    log.configure(log_level)
+
+
+@app.command()
+def run(
+    batch: Annotated[Path, typer.Argument(help="Batch folder")],
+    store: Annotated[str | None, typer.Option(help="Store URL (default ./svs-data or $SVS_STORE_URL)")] = None,
+    as_json: JsonOpt = False,
+    jobs: Annotated[int, typer.Option(help="Parallel processes (0: one per core)", min=0)] = 0,
+    no_mrz: Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")] = False,
+    no_photo: Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")] = False,
+) -> None:
+    """Process a batch folder in this process, with no broker (the embedded mode)."""
+    from svs.api import run_batch
+    from svs.batch import BatchError
+    from svs.storage import DEFAULT_STORE
+
+    if not batch.is_dir():
+        err.print(f"[red]not a batch folder:[/] {batch}")
+        raise typer.Exit(2)
+    store_url = store or os.environ.get("SVS_STORE_URL") or DEFAULT_STORE
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal and as_json)
+    task = progress.add_task("items", total=None)
+
+    def on_result(r: ItemResult) -> None:
+        progress.advance(task)
+        if as_json:
+            _emit(r.model_dump(mode="json"))
+
+    try:
+        with progress:
+            outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo), on_result)
+    except (BatchError, ConfigError) as exc:
+        err.print(f"[red]{exc.code}:[/] {exc}")
+        raise typer.Exit(1) from exc
+    except SvsError as exc:
+        err.print(f"[red]{exc.code}:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if as_json:
+        _emit(outcome.summary.model_dump(mode="json", exclude={"stored"}))
+    else:
+        _print_table(outcome.results)
+        s = outcome.summary
+        err.print(f"batch [bold]{s.batch_id}[/]: {s.items} items, " +
+                  ", ".join(f"{k} {v}" for k, v in s.verdicts.items()) + f"; stored in {store_url}")
+    raise typer.Exit(1 if outcome.failures else 0)
+
+
+_COLOURS = {"accepted": "green", "refer": "yellow", "rescan": "magenta", "rejected": "red"}
+
+
+def _print_table(results: list[ItemResult]) -> None:
+    table = Table(title="svs batch results", show_lines=False)
+    for col in ("item", "file", "page", "type", "verdict", "reasons"):
+        table.add_column(col)
+    order = {"rescan": 0, "rejected": 1, "refer": 2, "accepted": 3}
+    for r in sorted(results, key=lambda r: (order[r.verdict], r.item_id)):
+        colour = _COLOURS[r.verdict]
+        table.add_row(r.item_id, r.source.name, str(r.source.page or ""), r.document_type,
+                      f"[{colour}]{r.verdict}[/]", " ".join(r.reasons))
+    Console().print(table)
+    codes = sorted({c for r in results for c in r.reasons})
+    for code in codes:
+        Console().print(f"  [bold]{code}[/]: {REASONS[code].text if code in REASONS else code}")
+
+
+def _stage(stage: str, files: list[Path], as_json: bool) -> None:
+    from svs.stages import run_stage
+
+    options = Options()
+    ok_key = {"quality": "ok", "mrz": "valid", "photo": "compliant"}[stage]
+    for path in files:
+        out = run_stage(stage, path, options)
+        if as_json:
+            _emit(out)
+        else:
+            status = "[green]ok[/]" if out.get(ok_key) else "[red]fail[/]"
+            reasons = ", ".join(out.get("reasons", [])) or "-"
+            Console().print(f"{path}: {status}  {reasons}  ({out['ms']} ms)")
+
+
+@app.command()
+def quality(files: Annotated[list[Path], typer.Argument(help="Image files")], as_json: JsonOpt = False) -> None:
+    """Page-quality checks on image files."""
+    _stage("quality", files, as_json)
+
+
+@app.command()
+def mrz(files: Annotated[list[Path], typer.Argument(help="Image files")], as_json: JsonOpt = False) -> None:
+    """Find, read and validate the MRZ on image files."""
+    _stage("mrz", files, as_json)
+
+
+@app.command()
+def photo(files: Annotated[list[Path], typer.Argument(help="Image files")], as_json: JsonOpt = False) -> None:
+    """Passport-photo compliance checks on image files."""
+    _stage("photo", files, as_json)
+
+
+@app.command()
+def submit(
+    batch: Annotated[Path, typer.Argument(help="Batch folder")],
+    store: Annotated[str, typer.Option(help="Store URL the workers can reach (s3://bucket/prefix)")],
+    broker: BrokerOpt = None,
+) -> None:
+    """Put every item of the batch into the store and enqueue one message per item. Prints the batch id."""
+    from workers.submit import submit_batch
+
+    try:
+        batch_id, count = submit_batch(batch, store, broker)
+    except SvsError as exc:
+        err.print(f"[red]{exc.code}:[/] {exc}")
+        raise typer.Exit(1) from exc
+    err.print(f"submitted {count} items")
+    print(batch_id)
+
+
+@app.command()
+def worker(
+    broker: BrokerOpt = None,
+    processes: Annotated[int, typer.Option(help="Worker processes (0: one per core)", min=0)] = 0,
+    threads: Annotated[int, typer.Option(help="Threads per process", min=1)] = 1,
+) -> None:
+    """Run the Dramatiq workers that process submitted items."""
+    from workers.run import run_workers
+
+    raise typer.Exit(run_workers(broker, processes or os.cpu_count() or 1, threads))
+
+
+@app.command()
+def results(
+    broker: BrokerOpt = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for new results")] = False,
+    dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Read the dead-letter notices")] = False,
+) -> None:
+    """Print result messages as JSON lines (they are taken off the results queue)."""
+    from workers.channels import open_channel
+
+    channel = open_channel(broker)
+    queue = channel.DEAD_LETTERS if dead_letters else channel.RESULTS
+    try:
+        for body in channel.consume(queue, follow=follow):
+            sys.stdout.write(body.decode() + "\n")
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        channel.close()
+
+
+@app.command()
+def schema(out: Annotated[Path, typer.Argument(help="Folder for the JSON Schema files")] = Path("docs/schema"),
+           ) -> None:
+    """Export the result schema as JSON Schema files."""
+    from svs.schema import write_json_schemas
+
+    for path in write_json_schemas(out):
+        err.print(str(path))
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]configuration:[/] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

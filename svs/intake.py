@@ -1,0 +1,273 @@
+"""Intake: bytes in, item images out, safely.
+
+A file is sniffed by its magic bytes, fingerprinted with SHA-256 and checked against byte and pixel limits
+*before* any full decode (decompression bombs). Each page of a multi-page TIFF or PDF becomes its own item.
+Decoding is lazy: a page that only needs page-quality checks is decoded once, reduced and greyscale, through
+libjpeg's DCT scaling (``cv2.IMREAD_REDUCED_GRAYSCALE_2``); full colour is decoded only when a stage asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from svs.errors import IntakeError
+
+JPEG = "image/jpeg"
+PNG = "image/png"
+TIFF = "image/tiff"
+PDF = "application/pdf"
+EXTENSIONS = {JPEG: "jpg", PNG: "png", TIFF: "tif", PDF: "pdf"}
+
+PDF_RENDER_DPI = 300
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 200 * 1024 * 1024
+    max_pixels: int = 120_000_000  # A4 at 600 dpi is 35 Mpx, A3 at 600 dpi 70 Mpx
+    max_pages: int = 500
+    max_side: int = 30_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def sniff(data: bytes) -> str | None:
+    """Content type from the magic bytes; None when not one svs accepts."""
+    if data[:3] == b"\xff\xd8\xff":
+        return JPEG
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return PNG
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return TIFF
+    if b"%PDF-" in data[:1024]:
+        return PDF
+    return None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What intake learns about a file without decoding its pixels."""
+
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+    pages: int
+    multipage: bool
+    dpi: float | None
+
+
+@dataclass
+class Page:
+    """One item image: its file's provenance plus lazily decoded pixels."""
+
+    info: FileInfo
+    page: int | None  # 1-based for multi-page files, None for single images
+    width: int
+    height: int
+    dpi: float | None
+    _data: bytes = field(repr=False)
+    _colour: np.ndarray | None = field(default=None, repr=False)
+
+    @cached_property
+    def colour(self) -> np.ndarray:
+        """Full-resolution BGR pixels, orientation applied."""
+        if self._colour is not None:
+            return self._colour
+        return _decode_single(self._data, cv2.IMREAD_COLOR)
+
+    @cached_property
+    def grey_half(self) -> np.ndarray:
+        """Greyscale at half resolution: what page-quality checks and derived images work on."""
+        if self._colour is None and self.info.content_type == JPEG:
+            return _decode_single(self._data, cv2.IMREAD_REDUCED_GRAYSCALE_2)
+        grey = cv2.cvtColor(self.colour, cv2.COLOR_BGR2GRAY)
+        return cv2.resize(grey, (max(1, grey.shape[1] // 2), max(1, grey.shape[0] // 2)),
+                          interpolation=cv2.INTER_AREA)
+
+    @property
+    def is_colour(self) -> bool:
+        img = self.colour
+        return bool(img.ndim == 3 and img.shape[2] == 3)
+
+
+def _decode_single(data: bytes, flags: int) -> np.ndarray:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    img = cv2.imdecode(buf, flags)
+    if img is None or img.size == 0:
+        raise IntakeError("input.unreadable", "the image data could not be decoded")
+    return img
+
+
+def _dpi_of(img: Image.Image) -> float | None:
+    dpi = img.info.get("dpi")
+    if isinstance(dpi, tuple) and dpi and dpi[0]:
+        try:
+            value = float(dpi[0])
+        except (TypeError, ValueError):
+            return None
+        # JFIF writes 1 (aspect ratio only) or 72 (a default) when the scanner said nothing useful
+        return value if value >= 50 else None
+    return None
+
+
+def _check_pixels(width: int, height: int, limits: Limits) -> None:
+    if width <= 0 or height <= 0:
+        raise IntakeError("input.unreadable", "the image has no pixels")
+    if width * height > limits.max_pixels or max(width, height) > limits.max_side:
+        raise IntakeError("input.too_large", f"{width}x{height} pixels exceeds the pixel limit")
+
+
+def _looks_truncated(data: bytes, content_type: str) -> bool:
+    tail = data[-64:].rstrip(b"\x00")
+    if content_type == JPEG:
+        return b"\xff\xd9" not in tail
+    if content_type == PNG:
+        return b"IEND" not in tail
+    return False
+
+
+def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
+    """Identify, fingerprint and bound a file; raises :class:`IntakeError` with an ``input.*`` code."""
+    if len(data) == 0:
+        raise IntakeError("input.empty", "zero bytes")
+    if len(data) > limits.max_bytes:
+        raise IntakeError("input.too_large", f"{len(data)} bytes exceeds the byte limit")
+    content_type = sniff(data)
+    if content_type is None:
+        raise IntakeError("input.unsupported", "not a JPEG, PNG, TIFF or PDF file")
+    digest = sha256_hex(data)
+    if content_type == PDF:
+        pages = _pdf_page_count(data)
+        if pages > limits.max_pages:
+            raise IntakeError("input.too_large", f"{pages} pages exceeds the page limit")
+        return FileInfo(name, digest, len(data), content_type, pages, True, float(PDF_RENDER_DPI))
+    if _looks_truncated(data, content_type):
+        raise IntakeError("input.unreadable", "the file is truncated")
+    with _open_image(data) as img:
+        pages = getattr(img, "n_frames", 1) if content_type == TIFF else 1
+        if pages > limits.max_pages:
+            raise IntakeError("input.too_large", f"{pages} pages exceeds the page limit")
+        _check_pixels(*img.size, limits)
+        dpi = _dpi_of(img)
+    return FileInfo(name, digest, len(data), content_type, pages, content_type == TIFF and pages > 1, dpi)
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise IntakeError("input.too_large", "decompression bomb") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise IntakeError("input.unreadable", type(exc).__name__) from exc
+
+
+def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DEFAULT_LIMITS) -> Page:
+    """The item image for *page* (1-based) of a probed file, or None for single-image files."""
+    number = page or 1
+    if not 1 <= number <= info.pages:
+        raise IntakeError("input.unreadable", f"page {number} of {info.pages} does not exist")
+    label = number if info.pages > 1 or info.content_type in (PDF, TIFF) and info.multipage else None
+    try:
+        if info.content_type == PDF:
+            label = number
+            colour = _render_pdf_page(data, number - 1, limits)
+            h, w = colour.shape[:2]
+            return Page(info, label, w, h, float(PDF_RENDER_DPI), data, colour)
+        if info.content_type == TIFF:
+            colour, dpi = _tiff_page(data, number - 1, limits)
+            h, w = colour.shape[:2]
+            return Page(info, label, w, h, dpi, data, colour)
+        with _open_image(data) as img:
+            w, h = img.size
+            orientation = img.getexif().get(0x0112, 1) if info.content_type == JPEG else 1
+        if orientation in (5, 6, 7, 8):
+            w, h = h, w
+        return Page(info, None, w, h, info.dpi, data)
+    except IntakeError:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, cv2.error) as exc:
+        raise IntakeError("input.unreadable", type(exc).__name__) from exc
+
+
+def _tiff_page(data: bytes, index: int, limits: Limits) -> tuple[np.ndarray, float | None]:
+    with _open_image(data) as img:
+        img.seek(index)
+        _check_pixels(*img.size, limits)
+        dpi = _dpi_of(img)
+        frame = ImageOps.exif_transpose(img)
+        rgb = np.asarray(frame.convert("RGB"))
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dpi
+
+
+def _pdf_page_count(data: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise IntakeError("input.unreadable", "the PDF cannot be opened") from exc
+    try:
+        count = len(doc)
+    finally:
+        doc.close()
+    if count == 0:
+        raise IntakeError("input.empty", "the PDF has no pages")
+    return count
+
+
+def _render_pdf_page(data: bytes, index: int, limits: Limits) -> np.ndarray:
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise IntakeError("input.unreadable", "the PDF cannot be opened") from exc
+    try:
+        pdf_page = doc[index]
+        w_pt, h_pt = pdf_page.get_size()
+        scale = PDF_RENDER_DPI / 72.0
+        _check_pixels(round(w_pt * scale), round(h_pt * scale), limits)
+        bitmap = pdf_page.render(scale=scale, rotation=0)
+        rgb = bitmap.to_numpy().copy()
+        pdf_page.close()
+    except pdfium.PdfiumError as exc:
+        raise IntakeError("input.unreadable", "a PDF page cannot be rendered") from exc
+    finally:
+        doc.close()
+    if rgb.ndim == 2:
+        return cv2.cvtColor(rgb, cv2.COLOR_GRAY2BGR)
+    if rgb.shape[2] == 4:
+        return cv2.cvtColor(rgb, cv2.COLOR_BGRA2BGR)
+    return rgb
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file (or one page of it) that intake turned away, with its reason code."""
+
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+    page: int | None
+    code: str
+
+
+def content_type_or_unknown(data: bytes) -> str:
+    return sniff(data) or "application/octet-stream"

@@ -1,0 +1,63 @@
+"""Object keys: built from batch id, item id and SHA-256 only, never from names or document data."""
+
+from __future__ import annotations
+
+import re
+
+from svs.errors import PoisonMessage
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_id(value: str, what: str = "id") -> str:
+    """Ids become parts of keys and paths: letters, digits, dot, dash, underscore; no traversal."""
+    if not isinstance(value, str) or not _ID.match(value) or ".." in value:
+        raise PoisonMessage("message.bad_id", f"invalid {what}")
+    return value
+
+
+def check_sha(value: str) -> str:
+    if not isinstance(value, str) or not _SHA.match(value):
+        raise PoisonMessage("message.bad_sha256", "invalid sha256")
+    return value
+
+
+def item_prefix(batch_id: str, item_id: str, sha256: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/items/{check_id(item_id, 'item id')}-{check_sha(sha256)[:16]}"
+
+
+def original(batch_id: str, sha256: str, ext: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/originals/{check_sha(sha256)}.{ext}"
+
+
+def inbox(batch_id: str, sha256: str, ext: str) -> str:
+    return f"inbox/{check_id(batch_id, 'batch id')}/{check_sha(sha256)}.{ext}"
+
+
+def derived(batch_id: str, item_id: str, sha256: str, role: str, ext: str) -> str:
+    return f"{item_prefix(batch_id, item_id, sha256)}/{role}.{ext}"
+
+
+def result(batch_id: str, item_id: str, sha256: str) -> str:
+    return f"{item_prefix(batch_id, item_id, sha256)}/result.json"
+
+
+def published_marker(batch_id: str, item_id: str, sha256: str) -> str:
+    return f"{item_prefix(batch_id, item_id, sha256)}/published"
+
+
+def batch_manifest(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/manifest.json"
+
+
+def batch_summary(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/summary.json"
+
+
+def batch_summary_marker(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/summary.published"
+
+
+def batch_results_prefix(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/items/"

@@ -1,0 +1,30 @@
+"""ICAO 9303 part 3 check digits: weights 7, 3, 1 over character values (0-9, A=10 .. Z=35, '<'=0)."""
+
+from __future__ import annotations
+
+_WEIGHTS = (7, 3, 1)
+
+
+def char_value(ch: str) -> int:
+    if ch.isdigit():
+        return ord(ch) - 48
+    if "A" <= ch <= "Z":
+        return ord(ch) - 55
+    if ch == "<":
+        return 0
+    raise ValueError("not an MRZ character")
+
+
+def check_digit(field: str) -> str:
+    """The check digit of *field* as a character."""
+    return str(sum(char_value(c) * _WEIGHTS[i % 3] for i, c in enumerate(field)) % 10)
+
+
+def verify(field: str, digit: str, *, empty_may_be_filler: bool = False) -> bool:
+    """True when *digit* checks *field*. A filler digit ``<`` checks as 0 (ICAO 9303 p.3 4.9)."""
+    if empty_may_be_filler and set(field) <= {"<"} and digit in ("<", "0"):
+        return True
+    try:
+        return check_digit(field) == ("0" if digit == "<" else digit)
+    except ValueError:
+        return False

@@ -1,0 +1,189 @@
+"""The per-item pipeline: intake → checks → decision → storage. The same code serves ``svs run`` and the workers.
+
+:func:`analyse` is pure (bytes in, result and derived images out); :func:`process_item` adds the store and makes
+processing idempotent: an item whose result is already stored is not processed again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from svs import derived, photo, quality
+from svs.doctype import shape_of
+from svs.engines import zxing
+from svs.errors import IntakeError, ObjectConflict
+from svs.intake import DEFAULT_LIMITS, EXTENSIONS, Limits, Page, content_type_or_unknown, load_page, probe, sha256_hex
+from svs.keys import derived as derived_key
+from svs.keys import original as original_key
+from svs.keys import result as result_key
+from svs.mrz.read import DEFAULT_READER, read_mrz
+from svs.provenance import provenance
+from svs.reasons import verdict_for
+from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
+from svs.storage.base import Store
+from svs.thresholds import DEFAULT_PROFILE, Profile
+
+
+@dataclass(frozen=True)
+class Options:
+    profile: Profile = DEFAULT_PROFILE
+    mrz: bool = True
+    photo: bool = True
+    barcodes: bool = True
+    reader: str = DEFAULT_READER
+    today: date | None = None
+    limits: Limits = DEFAULT_LIMITS
+
+    def processing_date(self) -> date:
+        return self.today or datetime.now(UTC).date()
+
+
+@dataclass
+class Timer:
+    ms: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = round(self.ms.get(name, 0.0) + (time.perf_counter() - start) * 1000, 2)
+
+
+@dataclass
+class Analysis:
+    source: Source
+    document_type: DocumentType
+    reasons: list[str]
+    quality: QualityResult | None
+    mrz: MrzResult | None
+    photo: PhotoResult | None
+    application_id: str | None
+    derived: dict[str, bytes]
+    timings: dict[str, float]
+
+
+def _source(name: str, data: bytes, page: int | None, pg: Page | None, content_type: str) -> Source:
+    return Source(
+        name=name, sha256=sha256_hex(data), bytes=len(data), content_type=content_type, page=page,
+        dpi=pg.dpi if pg else None, width=pg.width if pg else None, height=pg.height if pg else None,
+    )
+
+
+def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | None,
+            options: Options = Options()) -> Analysis:
+    """Run every check on one item. Bad input is a result with an ``input.*`` reason, never an exception."""
+    timer = Timer()
+    try:
+        with timer.stage("intake"):
+            info = probe(data, name, options.limits)
+            pg = load_page(data, info, page, options.limits)
+        with timer.stage("decode"):
+            grey = pg.grey_half
+    except IntakeError as exc:
+        return Analysis(_source(name, data, page, None, content_type_or_unknown(data)), declared or "unknown",
+                        [exc.code], None, None, None, None, {}, timer.ms)
+
+    with timer.stage("quality"):
+        q = quality.measure(quality.QualityInput(grey, grey.shape[1] / pg.width, pg.dpi), pg.width, pg.height,
+                            options.profile.page)
+
+    doc_type = declared
+    mrz_res: MrzResult | None = None
+    photo_res: PhotoResult | None = None
+    application_id: str | None = None
+    shape = shape_of(pg.width, pg.height)
+    if doc_type is None and options.photo and shape == "portrait_photo":
+        with timer.stage("photo"):
+            photo_res = photo.check_photo(pg.colour, options.profile.photo)
+        if photo_res.faces:
+            doc_type = "passport_photo"
+    if options.barcodes and doc_type in (None, "application_form"):
+        with timer.stage("barcode"):
+            codes = zxing.read(grey)
+        if codes:
+            doc_type = doc_type or "application_form"
+            application_id = next((c.text for c in codes if c.text and c.text != "SEPARATOR"), None)
+    if options.mrz and doc_type in (None, "mrz_document"):
+        with timer.stage("mrz"):
+            mrz_res = read_mrz(pg.colour, options.processing_date(), options.reader)
+        if mrz_res.found:
+            doc_type = "mrz_document"
+    if doc_type is None:
+        doc_type = "supporting_document" if shape == "a4" else "unknown"
+    if doc_type == "passport_photo" and photo_res is None and options.photo:
+        with timer.stage("photo"):
+            photo_res = photo.check_photo(pg.colour, options.profile.photo)
+
+    reasons: list[str] = []
+    if doc_type != "passport_photo":
+        reasons.extend(q.reasons)  # a photo is judged by the photo rules, not by page rules
+    if doc_type == "mrz_document" and mrz_res is not None:
+        reasons.extend(mrz_res.reasons)
+    if doc_type == "passport_photo" and photo_res is not None:
+        reasons.extend(photo_res.reasons)
+    with timer.stage("derive"):
+        images = derived.derive(grey, q.measures.get("skew_deg") if doc_type != "passport_photo" else None)
+    return Analysis(_source(name, data, pg.page, pg, info.content_type), doc_type, list(dict.fromkeys(reasons)),
+                    q, mrz_res if doc_type == "mrz_document" else None,
+                    photo_res if doc_type == "passport_photo" else None, application_id, images, timer.ms)
+
+
+def _manifest_entry(key: str, data: bytes) -> StoredObject:
+    return StoredObject(key=key, sha256=sha256_hex(data), bytes=len(data), role="manifest",
+                        content_type="application/json")
+
+
+def load_stored_result(store: Store, batch_id: str, item_id: str, sha256: str) -> ItemResult | None:
+    """The result already stored for this item, with its manifest entry, or None."""
+    key = result_key(batch_id, item_id, sha256)
+    try:
+        raw = store.get(key)
+    except KeyError:
+        return None
+    result = ItemResult.model_validate_json(raw)
+    result.stored.append(_manifest_entry(key, raw))
+    return result
+
+
+def process_item(store: Store, batch_id: str, item_id: str, name: str, data: bytes, page: int | None,
+                 declared: DocumentType | None, options: Options = Options(),
+                 application_id: str | None = None) -> ItemResult:
+    """Analyse one item and store its original, derived images and result manifest, create-only.
+
+    Idempotent: when the item's result is already stored it is returned unchanged and nothing is written.
+    """
+    sha = sha256_hex(data)
+    existing = load_stored_result(store, batch_id, item_id, sha)
+    if existing is not None:
+        return existing
+    a = analyse(data, name, page, declared, options)
+    timer = Timer(dict(a.timings))
+    with timer.stage("store"):
+        ext = EXTENSIONS.get(a.source.content_type, "bin")
+        stored = [store.put(original_key(batch_id, sha, ext), data, "original", a.source.content_type)]
+        for role, blob in a.derived.items():
+            stored.append(store.put(derived_key(batch_id, item_id, sha, role, "jpg"), blob, role, "image/jpeg"))
+        result = ItemResult(
+            batch_id=batch_id, item_id=item_id, application_id=a.application_id or application_id,
+            source=a.source, document_type=a.document_type, verdict=verdict_for(a.reasons).value,
+            reasons=a.reasons, quality=a.quality.model_dump() if a.quality else {},
+            mrz=a.mrz.model_dump() if a.mrz else None, photo=a.photo.model_dump() if a.photo else None,
+            stored=stored, timings_ms=timer.ms, provenance=provenance(options.profile.name),
+        )
+        manifest = result.model_dump_json().encode()
+        key = result_key(batch_id, item_id, sha)
+        try:
+            entry = store.put(key, manifest, "manifest", "application/json")
+        except ObjectConflict:
+            # another worker finished the same item first: its result stands
+            winner = load_stored_result(store, batch_id, item_id, sha)
+            assert winner is not None
+            return winner
+    result.stored.append(entry)
+    return result

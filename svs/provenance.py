@@ -1,0 +1,43 @@
+"""What produced a result: versions of svs, its engines and models, the threshold profile and the time."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from functools import lru_cache
+
+import cv2
+
+from svs import __version__
+from svs.engines import mtcnn, passporteye, zxing
+from svs.schema import Provenance
+
+
+@lru_cache(maxsize=1)
+def tesseract_version() -> str:
+    try:
+        import pytesseract
+
+        return f"tesseract {pytesseract.get_tesseract_version()}"
+    except Exception:  # noqa: BLE001 - absence is recorded, never fatal
+        return "unavailable"
+
+
+@lru_cache(maxsize=1)
+def model_versions() -> dict[str, str]:
+    return {
+        "opencv": cv2.__version__,
+        "face_detector": mtcnn.version(),
+        "mrz_reader": f"passporteye {passporteye.version()}",
+        "ocr": tesseract_version(),
+        "barcode": zxing.version(),
+    }
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def provenance(profile: str) -> Provenance:
+    return Provenance(svs_version=__version__, models=model_versions(), profile=profile,
+                      processed_at=now_utc(), host=socket.gethostname())

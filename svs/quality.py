@@ -1,0 +1,215 @@
+"""Page-quality checks with OpenCV: pure functions from a greyscale image to measures and reason codes.
+
+Everything here runs on the half-resolution greyscale decode (about 150 dpi for a 300-dpi scan), resampled to
+a fixed working resolution so that sharpness and ink measures mean the same at every scan resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from svs.schema import QualityResult
+from svs.thresholds import DEFAULT_PROFILE, PageThresholds
+
+#: Working resolution of the measures, dots per inch.
+WORK_DPI = 150.0
+#: Resolution of the skew estimate: enough to see text lines, small enough to be cheap.
+SKEW_DPI = 60.0
+A4_ASPECT = 297.0 / 210.0
+A4_SHORT_IN = 210.0 / 25.4
+
+
+@dataclass(frozen=True)
+class QualityInput:
+    grey: np.ndarray  # greyscale pixels, any resolution
+    scale: float  # grey pixels per original pixel (0.5 for the half-resolution decode)
+    dpi: float | None  # resolution of the original from its metadata
+
+
+def effective_dpi(width: int, height: int, dpi: float | None, assumed: float) -> tuple[float, str]:
+    """Resolution of the original scan and where it came from (metadata, A4 geometry, or assumed)."""
+    if dpi:
+        return float(dpi), "metadata"
+    short, long_ = sorted((width, height))
+    if short and abs(long_ / short - A4_ASPECT) < 0.03:
+        return short / A4_SHORT_IN, "a4_geometry"
+    return assumed, "assumed"
+
+
+def _resize_to(grey: np.ndarray, factor: float) -> np.ndarray:
+    if abs(factor - 1.0) < 0.02:
+        return grey
+    w = max(8, round(grey.shape[1] * factor))
+    h = max(8, round(grey.shape[0] * factor))
+    interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    return cv2.resize(grey, (w, h), interpolation=interp)
+
+
+def estimate_skew(ink: np.ndarray) -> float | None:
+    """Skew in degrees (positive: counter-clockwise) from the long ink structures of a binary image.
+
+    Text lines and form rules are merged into long blobs by a horizontal closing; the angle of each blob's
+    minimum-area rectangle, weighted by its length, gives the page angle. None when nothing line-like exists.
+    """
+    h, w = ink.shape
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, w // 60), 1))
+    merged = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel)
+    contours, _ = cv2.findContours(merged, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    angles: list[float] = []
+    weights: list[float] = []
+    min_len = w / 12
+    for contour in contours:
+        rect = cv2.minAreaRect(contour)
+        (rw, rh) = rect[1]
+        long_side, short_side = max(rw, rh), min(rw, rh)
+        if long_side < min_len or long_side < 4 * max(short_side, 1.0):
+            continue
+        pts = cv2.boxPoints(rect)
+        # the long side's direction, folded into (-45, 45] degrees from horizontal
+        edges = [pts[1] - pts[0], pts[2] - pts[1]]
+        vx, vy = max(edges, key=lambda e: float(e[0] ** 2 + e[1] ** 2))
+        a = math.degrees(math.atan2(float(vy), float(vx)))
+        while a > 45:
+            a -= 180 if a > 135 else 90
+        while a <= -45:
+            a += 180 if a <= -135 else 90
+        angles.append(-a)  # image y grows downwards: a counter-clockwise page has negative slope
+        weights.append(long_side)
+    if not angles:
+        return None
+    order = np.argsort(angles)
+    cum = np.cumsum(np.asarray(weights)[order])
+    median = float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
+    return round(median, 2)
+
+
+def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFAULT_PROFILE.page) -> QualityResult:
+    """Measure one page and judge it against the page thresholds."""
+    dpi, dpi_source = effective_dpi(width, height, inp.dpi, t.assumed_dpi.value)
+    grey_dpi = dpi * inp.scale
+    work = _resize_to(inp.grey, WORK_DPI / grey_dpi) if grey_dpi > WORK_DPI else inp.grey
+
+    hist = cv2.calcHist([work], [0], None, [256], [0, 256]).ravel()
+    total = float(hist.sum())
+    cdf = np.cumsum(hist) / total
+    p01 = int(np.searchsorted(cdf, 0.001))
+    p1 = int(np.searchsorted(cdf, 0.01))
+    p50 = int(np.searchsorted(cdf, 0.50))
+    p99 = int(np.searchsorted(cdf, 0.99))
+    dark_clip = float(hist[:17].sum() / total)
+    bright_clip = float(hist[250:].sum() / total)
+    contrast = p99 - p01  # the darkest 0.1%: a sparse page's ink still counts
+
+    # ink: clearly darker than the paper, relative to this page's own range (a faint scan still has ink)
+    ink_level = max(0, p50 - max(20, round(0.35 * (p50 - p1))))
+    ink_coverage = float(hist[:ink_level].sum() / total)
+
+    _, ink = cv2.threshold(work, ink_level, 255, cv2.THRESH_BINARY_INV)
+
+    # Sharpness: the strongest edges' Laplacian response, relative to the page's ink contrast, at WORK_DPI.
+    if ink_coverage > 0.0005 and contrast >= t.min_contrast.value:
+        lap = np.abs(cv2.Laplacian(work, cv2.CV_16S, ksize=3))
+        edge_vals = lap[cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0]
+        top = float(np.percentile(edge_vals, 95)) if edge_vals.size else 0.0
+        sharpness = top * 100.0 / max(contrast, 1) if contrast else 0.0
+    else:
+        sharpness = None
+
+    small = _resize_to(ink, SKEW_DPI / min(grey_dpi, WORK_DPI))
+    _, small = cv2.threshold(small, 127, 255, cv2.THRESH_BINARY)
+    skew = estimate_skew(small) if ink_coverage > 0.0005 else None
+
+    edge_ink = _edge_ink(ink)
+
+    reasons: list[str] = []
+    blank = ink_coverage < t.min_ink_coverage.value
+    # washed out: the paper is clipped to white and even the darkest ink is light grey
+    overexposed = p50 >= 254 and p1 >= t.min_ink_darkness.value
+    too_dark = p50 < t.min_brightness.value or dark_clip > t.max_dark_clip.value
+    if dpi < t.min_dpi.value:
+        reasons.append("page.low_resolution")
+    if too_dark:
+        reasons.append("page.too_dark")
+    if overexposed:
+        reasons.append("page.overexposed")
+    elif blank and not too_dark:
+        reasons.append("page.blank")
+    if contrast < t.min_contrast.value and not blank and not too_dark and not overexposed:
+        reasons.append("page.low_contrast")
+    if sharpness is not None and sharpness < t.min_sharpness.value and not overexposed:
+        reasons.append("page.blurred")
+    if skew is not None and abs(skew) > t.max_skew_deg.value:
+        reasons.append("page.skewed")
+    if not blank and max(edge_ink.values()) > t.max_edge_ink.value:
+        reasons.append("page.cropped")
+
+    measures: dict[str, float | None] = {
+        "dpi": round(dpi, 1),
+        "dpi_from_metadata": 1.0 if dpi_source == "metadata" else 0.0,
+        "brightness": float(p50),
+        "dark_clip": round(dark_clip, 4),
+        "bright_clip": round(bright_clip, 4),
+        "contrast": float(contrast),
+        "darkest_1pct": float(p1),
+        "ink_coverage": round(ink_coverage, 5),
+        "sharpness": None if sharpness is None else round(sharpness, 2),
+        "skew_deg": skew,
+        "edge_ink": round(max(edge_ink.values()), 4),
+    }
+    thresholds = {
+        "min_dpi": t.min_dpi.value,
+        "min_sharpness": t.min_sharpness.value,
+        "min_brightness": t.min_brightness.value,
+        "min_contrast": t.min_contrast.value,
+        "max_skew_deg": t.max_skew_deg.value,
+        "min_ink_coverage": t.min_ink_coverage.value,
+        "max_edge_ink": t.max_edge_ink.value,
+    }
+    return QualityResult(ok=not reasons, reasons=reasons, measures=measures, thresholds=thresholds)
+
+
+def _edge_ink(ink: np.ndarray) -> dict[str, float]:
+    """Share of ink in a thin band along each side, ignoring solid scanner-lid borders and shadows.
+
+    A page cut by the scan edge has text and rules running into the border; a page with margins has none.
+    Rows or columns that are almost entirely dark are the scanner's background, not content, and are skipped.
+    """
+    h, w = ink.shape
+    band = max(2, round(min(h, w) * 0.01))
+    out: dict[str, float] = {}
+    for side, strip in (
+        ("top", ink[:band, :]),
+        ("bottom", ink[h - band :, :]),
+        ("left", ink[:, :band].T),
+        ("right", ink[:, w - band :].T),
+    ):
+        rows = strip > 0
+        fill = rows.mean(axis=1)
+        keep = rows[fill < 0.8]
+        out[side] = float(keep.mean()) if keep.size else 0.0
+    return out
+
+
+def deskew(grey: np.ndarray, angle_deg: float | None) -> np.ndarray:
+    """Rotate a page so its text lines are horizontal; white fill outside the original."""
+    if angle_deg is None or abs(angle_deg) < 0.1:
+        return grey
+    h, w = grey.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), -angle_deg, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += nw / 2 - w / 2
+    matrix[1, 2] += nh / 2 - h / 2
+    return cv2.warpAffine(grey, matrix, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def physical_size_mm(width: int, height: int, dpi: float) -> tuple[float, float]:
+    return width / dpi * 25.4, height / dpi * 25.4
+
+
+def angle_is_finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)

@@ -1,0 +1,168 @@
+"""The result schema: versioned pydantic models for everything svs publishes.
+
+Downstream systems consume these as JSON. Adding a field is a minor version bump; renaming or removing one is
+a major one. ``svs schema`` (and ``docs/schema/``) export them as JSON Schema.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0.0"
+
+DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
+VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
+MrzFormat = Literal["TD1", "TD2", "TD3", "MRVA", "MRVB"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Model):
+    name: str = Field(description="File name inside the batch folder.")
+    sha256: str = Field(description="SHA-256 of the original file's bytes, hex.")
+    bytes: int
+    content_type: str = Field(description="From the file's magic bytes, not its extension.")
+    page: int | None = Field(description="1-based page of a multi-page TIFF or PDF; null for single images.")
+    dpi: float | None = Field(default=None, description="Resolution from the file's metadata where present.")
+    width: int | None = None
+    height: int | None = None
+
+
+class QualityResult(_Model):
+    ok: bool
+    reasons: list[str]
+    measures: dict[str, float | None]
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+
+class MrzFields(_Model):
+    document_code: str | None = None
+    issuing_state: str | None = None
+    document_number: str | None = None
+    nationality: str | None = None
+    birth_date: str | None = Field(default=None, description="YYYY-MM-DD or null")
+    sex: str | None = None
+    expiry_date: str | None = Field(default=None, description="YYYY-MM-DD or null")
+    surname: str | None = None
+    given_names: str | None = None
+    optional_data: str | None = None
+
+
+class MrzResult(_Model):
+    found: bool
+    format: MrzFormat | None
+    lines: list[str]
+    valid: bool
+    fields: MrzFields
+    checks: dict[str, bool]
+    warnings: list[str]
+    reasons: list[str] = Field(default_factory=list)
+    engine: str = ""
+    ms: float = 0.0
+
+
+class Face(_Model):
+    box: tuple[int, int, int, int] = Field(description="x, y, width, height in pixels")
+    confidence: float
+    landmarks: dict[str, tuple[float, float]]
+
+
+class PhotoResult(_Model):
+    compliant: bool
+    reasons: list[str]
+    measures: dict[str, float | None]
+    faces: list[Face]
+    ms: float = 0.0
+
+
+class StoredObject(_Model):
+    key: str
+    sha256: str
+    bytes: int
+    role: str = Field(description="original, normalised, thumbnail, manifest, ...")
+    content_type: str = ""
+
+
+class Provenance(_Model):
+    svs_version: str
+    schema_version: str = SCHEMA_VERSION
+    models: dict[str, str]
+    profile: str
+    processed_at: str = Field(description="UTC, ISO 8601")
+    host: str = ""
+
+
+class ItemResult(_Model):
+    kind: Literal["item"] = "item"
+    schema_version: str = SCHEMA_VERSION
+    batch_id: str
+    item_id: str
+    application_id: str | None = None
+    source: Source
+    document_type: DocumentType
+    verdict: VerdictName
+    reasons: list[str]
+    quality: dict[str, Any] = Field(description="QualityResult as an object; empty when not measured")
+    mrz: dict[str, Any] | None = None
+    photo: dict[str, Any] | None = None
+    stored: list[StoredObject] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    provenance: Provenance
+
+
+class BatchSummary(_Model):
+    kind: Literal["batch"] = "batch"
+    schema_version: str = SCHEMA_VERSION
+    batch_id: str
+    items: int
+    verdicts: dict[str, int]
+    reasons: dict[str, int]
+    stored: list[StoredObject] = Field(default_factory=list)
+
+
+class DeadLetter(_Model):
+    kind: Literal["dead_letter"] = "dead_letter"
+    schema_version: str = SCHEMA_VERSION
+    message_id: str
+    actor: str
+    batch_id: str | None
+    item_id: str | None
+    reason: str = Field(description="An error class or reason code, never message text")
+    retries: int
+
+
+EXPORTED: dict[str, type[BaseModel]] = {
+    "item-result": ItemResult,
+    "batch-summary": BatchSummary,
+    "quality-result": QualityResult,
+    "mrz-result": MrzResult,
+    "photo-result": PhotoResult,
+    "dead-letter": DeadLetter,
+}
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Every published shape as JSON Schema, keyed by file stem."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, model in EXPORTED.items():
+        schema = model.model_json_schema()
+        schema["$id"] = f"https://svs.invalid/schema/{SCHEMA_VERSION}/{name}.json"
+        schema["x-schema-version"] = SCHEMA_VERSION
+        out[name] = schema
+    return out
+
+
+def write_json_schemas(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in json_schemas().items():
+        path = directory / f"{name}.schema.json"
+        path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,74 @@
+"""The stage commands' work (``svs quality``, ``svs mrz``, ``svs photo``): one result object per input file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from svs import photo, quality
+from svs.errors import IntakeError
+from svs.intake import Page, load_page, probe
+from svs.mrz.read import read_mrz
+from svs.pipeline import Options
+
+
+def _pages(path: Path, options: Options) -> list[Page]:
+    if path.is_symlink() or not path.is_file():
+        raise IntakeError("input.unsupported", "not a regular file")
+    if path.stat().st_size > options.limits.max_bytes:
+        raise IntakeError("input.too_large", "file exceeds the byte limit")
+    data = path.read_bytes()
+    info = probe(data, path.name, options.limits)
+    if info.multipage:
+        return [load_page(data, info, p, options.limits) for p in range(1, info.pages + 1)]
+    return [load_page(data, info, None, options.limits)]
+
+
+def _quality(page: Page, options: Options) -> dict[str, Any]:
+    grey = page.grey_half
+    q = quality.measure(quality.QualityInput(grey, grey.shape[1] / page.width, page.dpi), page.width, page.height,
+                        options.profile.page)
+    return q.model_dump()
+
+
+def _mrz(page: Page, options: Options) -> dict[str, Any]:
+    r = read_mrz(page.colour, options.processing_date(), options.reader)
+    return r.model_dump()
+
+
+def _photo(page: Page, options: Options) -> dict[str, Any]:
+    return photo.check_photo(page.colour, options.profile.photo).model_dump()
+
+
+STAGES: dict[str, Callable[[Page, Options], dict[str, Any]]] = {"quality": _quality, "mrz": _mrz, "photo": _photo}
+
+_FAILED: dict[str, Callable[[str], dict[str, Any]]] = {
+    "quality": lambda code: {"ok": False, "reasons": [code], "measures": {}},
+    "mrz": lambda code: {"found": False, "format": None, "lines": [], "valid": False, "fields": {}, "checks": {},
+                         "warnings": [], "reasons": [code]},
+    "photo": lambda code: {"compliant": False, "reasons": [code], "measures": {}, "faces": []},
+}
+
+_MERGE_OK = {"quality": "ok", "mrz": "valid", "photo": "compliant"}
+
+
+def run_stage(stage: str, path: Path, options: Options = Options()) -> dict[str, Any]:
+    """The stage's result for one file. A multi-page file reports its first page's result at the top, the
+    union of all pages' reasons, and every page under ``pages``."""
+    start = time.perf_counter()
+    try:
+        pages = _pages(path, options)
+        per_page = [STAGES[stage](p, options) | {"page": p.page} for p in pages]
+        out = dict(per_page[0])
+        if len(per_page) > 1:
+            out["reasons"] = list(dict.fromkeys(r for p in per_page for r in p.get("reasons", [])))
+            out[_MERGE_OK[stage]] = all(p[_MERGE_OK[stage]] for p in per_page)
+            out["pages"] = per_page
+    except IntakeError as exc:
+        out = _FAILED[stage](exc.code)
+    except OSError:
+        out = _FAILED[stage]("input.unreadable")
+    out["ms"] = round((time.perf_counter() - start) * 1000, 1)
+    return {"path": str(path)} | out

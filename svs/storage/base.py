@@ -1,0 +1,54 @@
+"""The store interface: create-only, checksummed, verified writes.
+
+Every backend implements four primitives; :meth:`Store.put` builds the guarantees on top of them:
+an object is created only if absent, an existing object with the same SHA-256 counts as success (so
+processing an item twice changes nothing), one with different content is never overwritten, and every
+write is read back and verified.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+
+from svs.errors import IntegrityError, ObjectConflict
+from svs.schema import StoredObject
+
+
+class Store(abc.ABC):
+    url: str
+
+    @abc.abstractmethod
+    def _create(self, key: str, data: bytes, sha256: str, content_type: str) -> bool:
+        """Write *data* at *key* only if no object is there. True if created, False if one existed."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> bytes:
+        """The object's bytes; raises KeyError when absent."""
+
+    @abc.abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def list(self, prefix: str) -> list[str]:
+        """Keys under *prefix*, sorted."""
+
+    def check(self) -> None:
+        """Raise when the store cannot be reached or written (readiness)."""
+        self.list("health/")
+
+    def put(self, key: str, data: bytes, role: str, content_type: str = "application/octet-stream") -> StoredObject:
+        digest = hashlib.sha256(data).hexdigest()
+        created = self._create(key, data, digest, content_type)
+        stored = hashlib.sha256(self.get(key)).hexdigest()
+        if stored != digest:
+            if created:
+                raise IntegrityError(f"read-back of a new object does not match its sha256 ({role})")
+            raise ObjectConflict(f"an object with other content already exists ({role})")
+        return StoredObject(key=key, sha256=digest, bytes=len(data), role=role, content_type=content_type)
+
+    def get_verified(self, key: str, sha256: str) -> bytes:
+        data = self.get(key)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise IntegrityError("object does not match the expected sha256")
+        return data

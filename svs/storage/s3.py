@@ -1,0 +1,130 @@
+"""S3Store: any S3-compatible endpoint (AWS, MinIO, Ceph) through plain boto3.
+
+Writes are create-only (``If-None-Match: *``), carry a SHA-256 checksum the server verifies, ask for
+server-side encryption, and are read back. The endpoint comes from ``SVS_S3_ENDPOINT_URL``; credentials
+from the usual AWS variables.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+from svs.errors import StoreError, TransientStoreError
+from svs.storage.base import Store
+
+_TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ConditionalRequestConflict",
+                    "503", "500", "502", "504"}
+
+
+def _client(endpoint_url: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"max_attempts": 4, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=30,
+        s3={"addressing_style": "path"},
+    )
+    return boto3.client("s3", endpoint_url=endpoint_url, config=config,
+                        region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+
+
+class S3Store(Store):
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None,
+                 sse: str | None = "AES256") -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.endpoint_url = endpoint_url
+        self.sse = sse
+        self.url = f"s3://{bucket}/{self.prefix}"
+        self._s3 = _client(endpoint_url)
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    def _translate(self, exc: Exception) -> Exception:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(exc, ClientError):
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            if code in _TRANSIENT_CODES or status >= 500:
+                return TransientStoreError(f"S3 {status or code}")
+            return StoreError(f"S3 {status} {code}")
+        if isinstance(exc, BotoCoreError):
+            return TransientStoreError(f"S3 connection: {type(exc).__name__}")
+        return exc
+
+    def _create(self, key: str, data: bytes, sha256: str, content_type: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        args: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": self._key(key),
+            "Body": data,
+            "IfNoneMatch": "*",
+            "ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode(),
+            "ContentType": content_type,
+        }
+        if self.sse:
+            args["ServerSideEncryption"] = self.sse
+        try:
+            self._s3.put_object(**args)
+            return True
+        except ClientError as exc:
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if status == 412 or code == "PreconditionFailed":
+                return False
+            raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc) from exc
+
+    def get(self, key: str) -> bytes:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            obj = self._s3.get_object(Bucket=self.bucket, Key=self._key(key))
+            return bytes(obj["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise KeyError(key) from None
+            raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc) from exc
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._s3.head_object(Bucket=self.bucket, Key=self._key(key))
+            return True
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return False
+            raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc) from exc
+
+    def list(self, prefix: str) -> list[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        out: list[str] = []
+        try:
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                          Prefix=self._key(prefix)):
+                out.extend(obj["Key"][len(self.prefix):] for obj in page.get("Contents", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise self._translate(exc) from exc
+        return sorted(out)
+
+    def check(self) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._s3.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._translate(exc) from exc

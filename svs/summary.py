@@ -1,0 +1,37 @@
+"""Batch summaries: counts per verdict and reason, built from item results and stored create-only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from svs.errors import ObjectConflict
+from svs.intake import sha256_hex
+from svs.keys import batch_summary
+from svs.schema import BatchSummary, ItemResult
+from svs.storage.base import Store
+
+
+def build_summary(batch_id: str, results: Iterable[ItemResult]) -> BatchSummary:
+    verdicts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    n = 0
+    for r in results:
+        n += 1
+        verdicts[r.verdict] += 1
+        reasons.update(r.reasons)
+    return BatchSummary(batch_id=batch_id, items=n, verdicts=dict(sorted(verdicts.items())),
+                        reasons=dict(sorted(reasons.items())))
+
+
+def store_summary(store: Store, summary: BatchSummary) -> BatchSummary:
+    """Store the summary create-only. A batch re-run with different results gets a new, content-named object
+    beside the first: nothing is overwritten."""
+    body = summary.model_dump_json(exclude={"stored"}).encode()
+    key = batch_summary(summary.batch_id)
+    try:
+        entry = store.put(key, body, "summary", "application/json")
+    except ObjectConflict:
+        key = key.replace("summary.json", f"summary-{sha256_hex(body)[:16]}.json")
+        entry = store.put(key, body, "summary", "application/json")
+    return summary.model_copy(update={"stored": [entry]})
