@@ -47,9 +47,11 @@ def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchIte
     try:
         data = read_file(root, item.name, options.limits)
     except IntakeError as exc:
-        return failed_result(batch_id, item, exc.code, options)
+        return pipeline.process_item(store, batch_id, item.item_id, item.name, b"", item.page, item.declared_type,
+                                     options, intake_error=exc.code)
     except OSError:
-        return failed_result(batch_id, item, "input.unreadable", options)
+        return pipeline.process_item(store, batch_id, item.item_id, item.name, b"", item.page, item.declared_type,
+                                     options, intake_error="input.unreadable")
     if sha256_hex(data) != item.sha256:
         log.warning("file changed while the batch was read", extra={"batch_id": batch_id, "item_id": item.item_id})
     return pipeline.process_item(store, batch_id, item.item_id, item.name, data, item.page, item.declared_type,

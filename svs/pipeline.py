@@ -153,7 +153,7 @@ def load_stored_result(store: Store, batch_id: str, item_id: str, sha256: str) -
 
 def process_item(store: Store, batch_id: str, item_id: str, name: str, data: bytes, page: int | None,
                  declared: DocumentType | None, options: Options = Options(),
-                 application_id: str | None = None) -> ItemResult:
+                 application_id: str | None = None, intake_error: str | None = None) -> ItemResult:
     """Analyse one item and store its original, derived images and result manifest, create-only.
 
     Idempotent: when the item's result is already stored it is returned unchanged and nothing is written.
@@ -162,11 +162,16 @@ def process_item(store: Store, batch_id: str, item_id: str, name: str, data: byt
     existing = load_stored_result(store, batch_id, item_id, sha)
     if existing is not None:
         return existing
-    a = analyse(data, name, page, declared, options)
+    if intake_error:  # refused before its bytes could be read (too large, not a regular file)
+        a = Analysis(_source(name, data, page, None, "application/octet-stream"), declared or "unknown",
+                     [intake_error], None, None, None, None, {}, {})
+    else:
+        a = analyse(data, name, page, declared, options)
     timer = Timer(dict(a.timings))
     with timer.stage("store"):
         ext = EXTENSIONS.get(a.source.content_type, "bin")
-        stored = [store.put(original_key(batch_id, sha, ext), data, "original", a.source.content_type)]
+        stored = [] if intake_error else [store.put(original_key(batch_id, sha, ext), data, "original",
+                                                    a.source.content_type)]
         for role, blob in a.derived.items():
             stored.append(store.put(derived_key(batch_id, item_id, sha, role, "jpg"), blob, role, "image/jpeg"))
         result = ItemResult(

@@ -1,0 +1,116 @@
+"""Dramatiq actors. Thin: they fetch ids and keys from the message, call :mod:`svs`, and publish.
+
+A message carries ids only (batch id, item id, store URL); everything else is read from the batch manifest
+that ``svs submit`` stored. Publication is at-least-once with a marker object per item and per batch, so a
+redelivered message (a worker killed mid-item) neither loses nor repeats a result.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import CurrentMessage
+
+from svs import keys, log
+from svs.errors import ObjectConflict, PoisonMessage
+from svs.pipeline import Options, load_stored_result, process_item
+from svs.schema import ItemResult
+from svs.storage import Store, open_store
+from svs.summary import build_summary, store_summary
+from workers.broker import make_broker
+from workers.channels import Channel, open_channel
+from workers.middleware import PERMANENT
+
+log.configure()
+broker = make_broker()
+dramatiq.set_broker(broker)
+logger = log.get_logger("workers.actors")
+
+QUEUE = "svs-items"
+_local = threading.local()
+
+
+def _store(url: str) -> Store:
+    cache: dict[str, Store] = _local.__dict__.setdefault("stores", {})
+    if url not in cache:
+        cache[url] = open_store(url)
+    return cache[url]
+
+
+def _channel() -> Channel:
+    ch = getattr(_local, "channel", None)
+    if ch is None:
+        ch = _local.channel = open_channel()  # the broker URL from SVS_BROKER_URL, as the broker
+    return ch
+
+
+def load_manifest(store: Store, batch_id: str) -> dict[str, Any]:
+    try:
+        return dict(json.loads(store.get(keys.batch_manifest(batch_id))))
+    except KeyError:
+        raise PoisonMessage("message.unknown_batch", "no manifest for this batch") from None
+
+
+def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
+    """Publish unless the marker says it was; then set the marker. True when this call published."""
+    if store.exists(marker_key):
+        return False
+    _channel().publish(Channel.RESULTS, body)
+    store.put(marker_key, b"", "marker", "text/plain")
+    return True
+
+
+def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], claim: str) -> None:
+    """When every item of the batch has a stored result, publish the batch summary exactly once.
+
+    The first message to see the batch complete claims the summary by creating a claim object holding its own
+    message id; a redelivery of that same message may claim again, any other message may not.
+    """
+    expected = {keys.result(batch_id, i["item_id"], i["sha256"]) for i in manifest["items"]}
+    present = set(store.list(keys.batch_results_prefix(batch_id)))
+    if not expected <= present:
+        return
+    marker = keys.batch_summary_marker(batch_id)
+    if store.exists(marker):
+        return
+    try:
+        store.put(keys.batch_summary(batch_id).replace("summary.json", "summary.claim"), claim.encode(), "claim")
+    except ObjectConflict:
+        return  # another message claimed the summary; if it dies, its redelivery finishes the job
+    results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
+    summary = store_summary(store, build_summary(batch_id, results))
+    if publish_once(store, marker, summary.model_dump_json().encode()):
+        logger.info("batch summary published", extra={"batch_id": batch_id, "count": summary.items})
+
+
+@dramatiq.actor(queue_name=QUEUE, throws=PERMANENT, max_retries=10)
+def process(batch_id: str, item_id: str, store_url: str) -> None:
+    """Process one submitted item: analyse, store, publish its result; finish the batch if it was the last."""
+    keys.check_id(batch_id, "batch id")
+    keys.check_id(item_id, "item id")
+    store = _store(store_url)
+    manifest = load_manifest(store, batch_id)
+    item = next((i for i in manifest["items"] if i["item_id"] == item_id), None)
+    if item is None:
+        raise PoisonMessage("message.unknown_item", "item not in the batch manifest")
+    sha = keys.check_sha(item["sha256"])
+    result = load_stored_result(store, batch_id, item_id, sha)
+    if result is None and item.get("intake_error"):
+        result = process_item(store, batch_id, item_id, item["name"], b"", item.get("page"),
+                              item.get("declared_type"), Options(), intake_error=item["intake_error"])
+    if result is None:
+        try:
+            data = store.get_verified(item["inbox_key"], sha)
+        except KeyError:
+            raise PoisonMessage("message.missing_object", "the item's inbox object does not exist") from None
+        result = process_item(store, batch_id, item_id, item["name"], data, item.get("page"),
+                              item.get("declared_type"), Options())
+    published = publish_once(store, keys.published_marker(batch_id, item_id, sha),
+                             result.model_dump_json().encode())
+    logger.info("item done", extra={"batch_id": batch_id, "item_id": item_id, "verdict": result.verdict,
+                                     "reasons": result.reasons, "outcome": "published" if published else "seen"})
+    message = CurrentMessage.get_current_message()
+    maybe_finish_batch(store, batch_id, manifest, message.message_id if message else item_id)

@@ -1,0 +1,47 @@
+"""Broker setup from a URL: RabbitMQ (``amqp://``) or Redis (``redis://``), with svs's middleware."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from workers.config import WorkerSettings, broker_url
+from workers.middleware import DeadLetterNotice, is_transient
+
+
+def make_broker(url: str | None = None, settings: WorkerSettings | None = None) -> dramatiq.Broker:
+    url = broker_url(url)
+    settings = settings or WorkerSettings.from_env()
+
+    def retry_when(retries: int, exc: BaseException) -> bool:
+        return is_transient(exc) and retries < settings.max_retries
+
+    middleware = [
+        AgeLimit(),
+        TimeLimit(time_limit=settings.item_time_limit_ms),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(min_backoff=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms, retry_when=retry_when),
+        CurrentMessage(),
+        DeadLetterNotice(url),
+    ]
+    broker: dramatiq.Broker
+    if urlparse(url).scheme.startswith("redis"):
+        broker = RedisBroker(url=url, middleware=middleware,
+                             heartbeat_timeout=settings.redis_heartbeat_timeout_ms)
+    else:
+        broker = RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
+    return broker

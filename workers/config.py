@@ -1,0 +1,55 @@
+"""Worker configuration from ``SVS_*`` environment variables, validated at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from svs.errors import ConfigError
+
+DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def broker_url(explicit: str | None = None) -> str:
+    url = explicit or os.environ.get("SVS_BROKER_URL") or DEFAULT_BROKER_URL
+    scheme = urlparse(url).scheme
+    if scheme not in ("amqp", "amqps", "redis", "rediss"):
+        raise ConfigError("the broker URL must start with amqp:// or redis://")
+    return url
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    #: The actor's time limit. Shorter than RabbitMQ's consumer timeout (30 minutes by default), longer than
+    #: any single engine call.
+    item_time_limit_ms: int
+    #: Retries for transient failures (store 5xx, lost connections), with exponential backoff.
+    max_retries: int
+    min_backoff_ms: int
+    max_backoff_ms: int
+    #: Redis broker: how long a dead worker's unacknowledged messages wait before they are requeued.
+    redis_heartbeat_timeout_ms: int
+
+    @classmethod
+    def from_env(cls) -> WorkerSettings:
+        return cls(
+            item_time_limit_ms=_int("SVS_ITEM_TIME_LIMIT_MS", 300_000, 1_000, 1_500_000),
+            max_retries=_int("SVS_MAX_RETRIES", 10, 0, 100),
+            min_backoff_ms=_int("SVS_MIN_BACKOFF_MS", 1_000, 10, 3_600_000),
+            max_backoff_ms=_int("SVS_MAX_BACKOFF_MS", 120_000, 10, 3_600_000),
+            redis_heartbeat_timeout_ms=_int("SVS_REDIS_HEARTBEAT_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
+        )

@@ -1,0 +1,19 @@
+"""``svs worker``: run Dramatiq's worker processes over :mod:`workers.actors`."""
+
+from __future__ import annotations
+
+import os
+
+from workers.config import broker_url
+
+
+def run_workers(url: str | None, processes: int, threads: int) -> int:
+    os.environ["SVS_BROKER_URL"] = broker_url(url)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread per worker thread
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
+
+    args = make_argument_parser().parse_args(
+        ["workers.actors", "--processes", str(processes), "--threads", str(threads), "--skip-logging"]
+    )
+    return int(dramatiq_main(args) or 0)

@@ -1,0 +1,60 @@
+"""``svs submit``: put a batch's files into the store's inbox, store its manifest, enqueue one message per item."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from svs import keys
+from svs.batch import load_batch, read_file
+from svs.errors import IntakeError, ObjectConflict, SvsError
+from svs.intake import EXTENSIONS, sha256_hex, sniff
+from svs.storage import open_store
+
+
+class SubmitError(SvsError):
+    code = "submit.failed"
+
+
+def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> tuple[str, int]:
+    """Returns the batch id and the number of items enqueued. Submitting the same batch again stores nothing new;
+    the workers recognise items already done."""
+    if broker_url:
+        os.environ["SVS_BROKER_URL"] = broker_url
+    from workers import actors  # sets up the broker from SVS_BROKER_URL
+
+    batch = load_batch(path)
+    store = open_store(store_url)
+    store.check()
+    inbox: dict[str, str] = {}
+    refused: dict[str, str] = {}  # files that cannot even be read here (too large, not a regular file)
+    for name in batch.files:
+        try:
+            data = read_file(batch.root, name)
+        except IntakeError as exc:
+            refused[name] = exc.code
+            continue
+        key = keys.inbox(batch.batch_id, sha256_hex(data), EXTENSIONS.get(sniff(data) or "", "bin"))
+        store.put(key, data, "inbox", "application/octet-stream")
+        inbox[name] = key
+    manifest = {
+        "batch_id": batch.batch_id,
+        "operator": batch.manifest.operator,
+        "scanner": batch.manifest.scanner,
+        "expected_items": batch.manifest.expected_items,
+        "items": [
+            {"item_id": i.item_id, "name": i.name, "page": i.page, "sha256": i.sha256,
+             "inbox_key": inbox.get(i.name), "declared_type": i.declared_type,
+             "intake_error": refused.get(i.name)}
+            for i in batch.items
+        ],
+    }
+    body = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    try:
+        store.put(keys.batch_manifest(batch.batch_id), body, "batch_manifest", "application/json")
+    except ObjectConflict:
+        raise SubmitError("this batch id was already used for different files") from None
+    for item in batch.items:
+        actors.process.send(batch_id=batch.batch_id, item_id=item.item_id, store_url=store.url)
+    return batch.batch_id, len(batch.items)
