@@ -68,7 +68,7 @@ def run(
     def on_result(r: ItemResult) -> None:
         progress.advance(task)
         if as_json:
-            _emit(r.model_dump(mode="json"))
+            _emit({"path": str(batch / r.source.name)} | r.model_dump(mode="json"))
 
     try:
         with progress:

@@ -122,7 +122,9 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
 
     reasons: list[str] = []
     if doc_type != "passport_photo":
-        reasons.extend(q.reasons)  # a photo is judged by the photo rules, not by page rules
+        reasons.extend(q.reasons)
+    else:
+        q = q.model_copy(update={"applied": False})  # a photo is judged by the photo rules, not page rules
     if doc_type == "mrz_document" and mrz_res is not None:
         reasons.extend(mrz_res.reasons)
     if doc_type == "passport_photo" and photo_res is not None:

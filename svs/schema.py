@@ -36,6 +36,7 @@ class Source(_Model):
 
 class QualityResult(_Model):
     ok: bool
+    applied: bool = Field(default=True, description="False where page rules do not judge this item (a photo)")
     reasons: list[str]
     measures: dict[str, float | None]
     thresholds: dict[str, float] = Field(default_factory=dict)

@@ -28,12 +28,12 @@ def version() -> str:
 def read(grey: np.ndarray) -> list[Barcode]:
     import zxingcpp
 
-    formats = (
-        zxingcpp.BarcodeFormat.Code128
-        | zxingcpp.BarcodeFormat.QRCode
-        | zxingcpp.BarcodeFormat.DataMatrix
-        | zxingcpp.BarcodeFormat.PDF417
-    )
+    formats = [
+        zxingcpp.BarcodeFormat.Code128,
+        zxingcpp.BarcodeFormat.QRCode,
+        zxingcpp.BarcodeFormat.DataMatrix,
+        zxingcpp.BarcodeFormat.PDF417,
+    ]
     out = []
     for r in zxingcpp.read_barcodes(grey, formats=formats):
         if not r.valid:

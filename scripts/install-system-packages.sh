@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the Debian packages of system-packages.txt (and python3-venv) that are missing. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=$(grep -v '^\s*#' system-packages.txt | grep -v '^\s*$')
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages="$packages python3-venv"; fi
+missing=""
+for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+[ -z "$missing" ] && exit 0
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing Debian packages:$missing" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,103 @@
+"""The command line as users and scripts call it: JSON lines on stdout, exit codes, the stage commands."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from svs.schema import ItemResult
+
+SVS = [sys.executable, "-m", "svs.cli"]
+
+
+def svs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run([*SVS, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+
+
+def test_run_json_prints_items_in_order_then_the_summary(sample_batch: Path, tmp_path: Path) -> None:
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "store"), "--json", "--jobs", "2", "--no-mrz")
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    items, summary = lines[:-1], lines[-1]
+    assert [i["item_id"] for i in items] == sorted(i["item_id"] for i in items)
+    assert len(items) == 10 and summary["kind"] == "batch" and summary["items"] == 10
+    for item in items:
+        assert item["path"].startswith(str(sample_batch))
+        ItemResult.model_validate({k: v for k, v in item.items() if k != "path"})
+
+
+def test_run_without_json_prints_a_table_and_the_store(sample_batch: Path, tmp_path: Path) -> None:
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "s"), "--jobs", "1", "--no-mrz")
+    assert p.returncode == 0, p.stderr
+    assert "rescan" in p.stdout and "page.blurred" in p.stdout
+    assert str(tmp_path / "s") in p.stderr.replace("\n", "")
+
+
+def test_run_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    assert svs("run", str(tmp_path / "absent")).returncode == 2
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert svs("quality", "--frobnicate").returncode == 2
+
+
+def test_invalid_batch_json_fails_clearly(sample_batch: Path, tmp_path: Path) -> None:
+    (sample_batch / "batch.json").write_text('{"batch_id": "../../etc"}')
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "s"))
+    assert p.returncode == 1 and "batch.json" in p.stderr
+
+
+def test_quality_json_one_object_per_input_in_order(sample_batch: Path) -> None:
+    files = [sample_batch / n for n in ("04-form-blurred.jpg", "01-form-p1.jpg", "09-corrupt.jpg")]
+    p = svs("quality", *map(str, files), "--json")
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [o["path"] for o in out] == list(map(str, files))
+    assert out[0]["reasons"] == ["page.blurred"] and not out[0]["ok"]
+    assert out[1]["ok"] and out[1]["measures"]["dpi"] == 300
+    assert out[2]["reasons"] == ["input.unreadable"]
+    assert all({"path", "ok", "reasons", "measures", "ms"} <= set(o) for o in out)
+
+
+def test_quality_of_a_multipage_tiff_lists_every_page(sample_batch: Path) -> None:
+    out = json.loads(svs("quality", str(sample_batch / "07-supporting.tif"), "--json").stdout)
+    assert [p["page"] for p in out["pages"]] == [1, 2]
+
+
+def test_photo_json_shape(sample_batch: Path) -> None:
+    out = json.loads(svs("photo", str(sample_batch / "06-photo.jpg"), "--json").stdout)
+    assert out["compliant"] is True and out["reasons"] == [] and out["measures"]["faces"] == 1
+    assert {"path", "compliant", "reasons", "measures", "ms"} <= set(out)
+
+
+def test_mrz_json_shape(sample_batch: Path) -> None:
+    p = svs("mrz", str(sample_batch / "05-passport.jpg"), str(sample_batch / "09-corrupt.jpg"), "--json")
+    assert p.returncode == 0
+    first, second = (json.loads(x) for x in p.stdout.splitlines())
+    for out in (first, second):
+        assert {"path", "found", "format", "lines", "valid", "fields", "checks", "warnings", "ms"} <= set(out)
+    assert second["found"] is False and second["lines"] == [] and second["reasons"] == ["input.unreadable"]
+
+
+@pytest.mark.parametrize("command", ["quality", "mrz", "photo"])
+def test_stage_commands_never_crash_on_hostile_files(command: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(300))
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    p = svs(command, str(bad), str(empty), str(tmp_path / "missing.jpg"), "--json")
+    assert p.returncode == 0, p.stderr
+    codes = [json.loads(x)["reasons"][0] for x in p.stdout.splitlines()]
+    assert codes == ["input.unreadable", "input.empty", "input.unsupported"]
+
+
+def test_exported_json_schema_is_current(tmp_path: Path) -> None:
+    from svs.schema import write_json_schemas
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "schema"
+    for path in write_json_schemas(tmp_path):
+        assert (docs / path.name).read_text() == path.read_text(), f"run `make schema`: {path.name} is stale"

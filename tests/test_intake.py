@@ -1,0 +1,138 @@
+"""Intake: every input code, magic-byte sniffing, multi-page files, dpi and EXIF orientation."""
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from svs.errors import IntakeError
+from svs.intake import JPEG, PDF, PNG, TIFF, Limits, load_page, probe, sniff
+from svs.pipeline import analyse
+
+
+def _png(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _code(data: bytes, limits: Limits = Limits()) -> str:
+    with pytest.raises(IntakeError) as exc:
+        info = probe(data, "x", limits)
+        load_page(data, info, None, limits).grey_half  # noqa: B018 - decoding is the point
+    return exc.value.code
+
+
+def test_empty_file_is_input_empty() -> None:
+    assert _code(b"") == "input.empty"
+
+
+def test_text_file_is_unsupported_whatever_its_extension() -> None:
+    assert _code(b"hello, this is not an image at all") == "input.unsupported"
+
+
+def test_webp_is_unsupported() -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "WEBP")
+    assert _code(buf.getvalue()) == "input.unsupported"
+
+
+def test_truncated_jpeg_is_unreadable(form_jpeg: bytes) -> None:
+    assert _code(form_jpeg[: len(form_jpeg) // 2]) == "input.unreadable"
+
+
+def test_corrupt_png_is_unreadable() -> None:
+    data = bytearray(_png(np.zeros((64, 64, 3), np.uint8)))
+    data[40:60] = b"\x00" * 20  # inside the image data chunk
+    assert _code(bytes(data)) == "input.unreadable"
+
+
+def test_jpeg_header_with_garbage_is_unreadable() -> None:
+    assert _code(b"\xff\xd8\xff\xe0" + b"\x13" * 500 + b"\xff\xd9") == "input.unreadable"
+
+
+def test_file_over_the_byte_limit_is_too_large(form_jpeg: bytes) -> None:
+    assert _code(form_jpeg, Limits(max_bytes=1000)) == "input.too_large"
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    # a valid PNG header that claims 100000 x 100000 pixels, with almost no data behind it
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + \
+        chunk(b"IEND", b"")
+    assert _code(bomb) == "input.too_large"
+
+
+def test_pixel_limit_applies_to_tiff_pages(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    data = gen.tiff([form_page, form_page])
+    with pytest.raises(IntakeError) as exc:
+        probe(data, "x.tif", Limits(max_pixels=1_000_000))
+    assert exc.value.code == "input.too_large"
+
+
+def test_content_type_comes_from_magic_bytes(form_jpeg: bytes) -> None:
+    assert sniff(form_jpeg) == JPEG
+    assert sniff(_png(np.zeros((4, 4), np.uint8))) == PNG
+    assert probe(form_jpeg, "misnamed.png").content_type == JPEG
+
+
+def test_sha256_and_dpi_come_from_the_file(form_jpeg: bytes) -> None:
+    import hashlib
+
+    info = probe(form_jpeg, "a.jpg")
+    assert info.sha256 == hashlib.sha256(form_jpeg).hexdigest()
+    assert info.dpi == 300
+    assert info.size == len(form_jpeg)
+
+
+def test_every_page_of_a_multipage_tiff_is_an_item(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    data = gen.tiff([form_page, gen.blank(np.random.default_rng(1)), form_page])
+    info = probe(data, "x.tif")
+    assert (info.content_type, info.pages, info.multipage) == (TIFF, 3, True)
+    pages = [load_page(data, info, p) for p in (1, 2, 3)]
+    assert [p.page for p in pages] == [1, 2, 3]
+    assert pages[1].grey_half.mean() > 250  # the blank page is the blank one
+
+
+def test_pdf_pages_are_rendered_at_300_dpi() -> None:
+    buf = io.BytesIO()
+    a4_72dpi = [Image.new("RGB", (595, 842), "white"), Image.new("RGB", (595, 842), "white")]
+    a4_72dpi[0].save(buf, "PDF", save_all=True, append_images=a4_72dpi[1:], resolution=72)
+    data = buf.getvalue()
+    info = probe(data, "x.pdf")
+    assert (info.content_type, info.pages) == (PDF, 2)
+    page = load_page(data, info, 2)
+    assert page.dpi == 300 and page.page == 2
+    assert abs(page.width - 2479) <= 2 and abs(page.height - 3508) <= 2
+
+
+def test_broken_pdf_is_unreadable() -> None:
+    assert _code(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF") == "input.unreadable"
+
+
+def test_exif_orientation_is_honoured() -> None:
+    arr = np.zeros((100, 200, 3), np.uint8)
+    arr[:, :100] = 255  # left half white
+    img = Image.fromarray(arr)
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif.tobytes())
+    data = buf.getvalue()
+    page = load_page(data, probe(data, "x.jpg"), None)
+    assert (page.width, page.height) == (100, 200)
+    assert page.colour.shape[:2] == (200, 100)
+    assert page.colour[10, 50].mean() > 200 and page.colour[190, 50].mean() < 50  # white on top after rotation
+
+
+@pytest.mark.parametrize("data, code", [(b"", "input.empty"), (b"GIF89a....", "input.unsupported")])
+def test_bad_input_is_a_rejected_result_not_an_exception(data: bytes, code: str) -> None:
+    a = analyse(data, "bad", None, None)
+    assert a.reasons == [code]
+    assert a.quality is None and a.derived == {}

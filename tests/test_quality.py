@@ -1,0 +1,85 @@
+"""Page quality: each defect of a generated 300-dpi form gives its reason code, a clean page gives none."""
+
+import cv2
+import numpy as np
+import pytest
+
+from svs.quality import QualityInput, deskew, estimate_skew, measure
+from svs.schema import QualityResult
+
+
+def _measure(gen, img: np.ndarray, dpi: int = 300) -> QualityResult:  # type: ignore[no-untyped-def]
+    data = gen.jpeg(img, 85, dpi)
+    grey = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_2)
+    return measure(QualityInput(grey, 0.5, dpi), img.shape[1], img.shape[0])
+
+
+def test_clean_form_page_passes(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    q = _measure(gen, form_page)
+    assert q.ok and q.reasons == []
+    assert q.measures["dpi"] == 300 and abs(q.measures["skew_deg"] or 0) < 0.3
+
+
+@pytest.mark.parametrize(
+    "defect, code",
+    [
+        (lambda g, p: g.blur(p, 3.0), "page.blurred"),
+        (lambda g, p: g.rotate(p, 3.0), "page.skewed"),
+        (lambda g, p: g.rotate(p, -4.0), "page.skewed"),
+        (lambda g, p: g.darken(p), "page.too_dark"),
+        (lambda g, p: g.overexpose(p), "page.overexposed"),
+        (lambda g, p: g.low_contrast(p), "page.low_contrast"),
+        (lambda g, p: g.crop_off(p), "page.cropped"),
+    ],
+    ids=["blurred", "skewed+3", "skewed-4", "too_dark", "overexposed", "low_contrast", "cropped"],
+)
+def test_each_defect_gives_its_reason(gen, form_page: np.ndarray, defect, code: str) -> None:  # type: ignore[no-untyped-def]
+    q = _measure(gen, defect(gen, form_page))
+    assert code in q.reasons
+    assert not q.ok
+
+
+def test_blank_page_is_blank(gen) -> None:  # type: ignore[no-untyped-def]
+    q = _measure(gen, gen.blank(np.random.default_rng(3)))
+    assert q.reasons == ["page.blank"]
+
+
+def test_150_dpi_scan_is_low_resolution(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    half = cv2.resize(form_page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    assert "page.low_resolution" in _measure(gen, half, 150).reasons
+
+
+def test_dpi_is_inferred_from_a4_geometry_when_metadata_is_missing(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    half = cv2.resize(form_page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(half, cv2.COLOR_BGR2GRAY) if half.ndim == 3 else half
+    q = measure(QualityInput(grey, 1.0, None), half.shape[1], half.shape[0])
+    assert 145 <= (q.measures["dpi"] or 0) <= 155
+    assert "page.low_resolution" in q.reasons
+
+
+def test_small_skews_are_measured_within_a_quarter_degree(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    for angle in (-1.5, 0.7, 2.5, 6.0):
+        skew = _measure(gen, gen.rotate(form_page, angle)).measures["skew_deg"]
+        assert skew is not None and abs(skew - angle) < 0.25, (angle, skew)
+
+
+def test_a_page_mildly_out_of_focus_still_passes(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    assert "page.blurred" not in _measure(gen, gen.blur(form_page, 1.0)).reasons
+
+
+def test_deskew_straightens_the_page(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    grey = cv2.cvtColor(gen.rotate(form_page, 4.0), cv2.COLOR_BGR2GRAY) if form_page.ndim == 3 else \
+        gen.rotate(form_page, 4.0)
+    small = cv2.resize(grey, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 180, 255, cv2.THRESH_BINARY_INV)
+    angle = estimate_skew(ink)
+    assert angle is not None and abs(angle - 4.0) < 0.3
+    straight = deskew(small, angle)
+    _, ink2 = cv2.threshold(straight, 180, 255, cv2.THRESH_BINARY_INV)
+    assert abs(estimate_skew(ink2) or 0.0) < 0.3
+
+
+def test_every_measure_has_its_threshold_recorded(gen, form_page: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    q = _measure(gen, form_page)
+    assert {"min_dpi", "min_sharpness", "max_skew_deg", "min_contrast"} <= set(q.thresholds)
+    assert q.thresholds["max_skew_deg"] == 2.0 and q.thresholds["min_dpi"] == 200

@@ -1,0 +1,46 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from svs.reasons import REASONS, Verdict, verdict_for
+
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "CONTRACT.md"
+
+CONTRACT_CODES = """input.unreadable input.unsupported input.too_large input.empty page.low_resolution page.blurred
+page.too_dark page.overexposed page.low_contrast page.skewed page.blank page.cropped photo.no_face
+photo.multiple_faces photo.low_resolution photo.wrong_aspect_ratio photo.head_too_small photo.head_too_large
+photo.head_off_centre photo.head_tilted photo.not_facing_forward photo.background_not_plain photo.too_dark
+photo.too_bright photo.uneven_lighting photo.blurred photo.not_colour mrz.not_found mrz.invalid_check_digit
+mrz.invalid_date mrz.unknown_state mrz.expired form.reference_missing form.field_unreadable form.mismatch_surname
+form.mismatch_birth_date form.mismatch_document_number batch.duplicate_item""".split()
+
+
+def test_every_contract_reason_code_exists() -> None:
+    assert set(CONTRACT_CODES) <= set(REASONS)
+
+
+def test_contract_file_names_no_code_we_lack() -> None:
+    if not CONTRACT.is_file():
+        pytest.skip("../shared/CONTRACT.md is not present")
+    codes = set(re.findall(r"`((?:input|page|photo|mrz|form|batch)\.[a-z_]+)`", CONTRACT.read_text()))
+    codes.discard("batch.json")  # a file name, not a code
+    assert codes and codes <= set(REASONS)
+
+
+def test_input_codes_reject_and_page_codes_ask_for_a_rescan() -> None:
+    assert all(REASONS[c].verdict is Verdict.REJECTED for c in CONTRACT_CODES if c.startswith("input."))
+    assert all(REASONS[c].verdict is Verdict.RESCAN for c in CONTRACT_CODES if c.startswith("page."))
+    assert all(REASONS[c].verdict is Verdict.REFER for c in CONTRACT_CODES if c.startswith(("mrz.", "form.")))
+
+
+def test_verdict_is_the_most_severe_reason() -> None:
+    assert verdict_for([]) is Verdict.ACCEPTED
+    assert verdict_for(["mrz.expired"]) is Verdict.REFER
+    assert verdict_for(["mrz.expired", "page.blurred"]) is Verdict.RESCAN
+    assert verdict_for(["page.blurred", "input.unreadable"]) is Verdict.REJECTED
+
+
+def test_unknown_reason_code_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        verdict_for(["page.wobbly"])

@@ -1,0 +1,108 @@
+"""Storage backends (a directory, and S3 on moto's server): create-only, checksummed, verified, idempotent."""
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from svs.errors import ObjectConflict, StoreError
+from svs.storage import DirStore, Store, open_store
+
+
+@pytest.fixture(params=["dir", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if request.param == "dir":
+        return open_store(str(tmp_path / "store"))
+    return open_store(request.getfixturevalue("s3_store_url"))
+
+
+def test_put_returns_key_sha256_size_and_role(store: Store) -> None:
+    obj = store.put("batches/b1/originals/abc.jpg", b"pixels", "original", "image/jpeg")
+    assert obj.key == "batches/b1/originals/abc.jpg"
+    assert obj.sha256 == hashlib.sha256(b"pixels").hexdigest() and obj.bytes == 6 and obj.role == "original"
+    assert store.get(obj.key) == b"pixels"
+
+
+def test_writing_the_same_object_twice_is_success_and_changes_nothing(store: Store) -> None:
+    first = store.put("a/b.json", b"{}", "manifest")
+    second = store.put("a/b.json", b"{}", "manifest")
+    assert first == second
+    assert store.list("a/") == ["a/b.json"]
+
+
+def test_an_existing_object_is_never_overwritten(store: Store) -> None:
+    store.put("a/b.bin", b"first", "original")
+    with pytest.raises(ObjectConflict):
+        store.put("a/b.bin", b"second", "original")
+    assert store.get("a/b.bin") == b"first"
+
+
+def test_missing_object_is_a_key_error(store: Store) -> None:
+    with pytest.raises(KeyError):
+        store.get("nope/x")
+    assert not store.exists("nope/x")
+
+
+def test_list_is_sorted_and_limited_to_the_prefix(store: Store) -> None:
+    for key in ("p/2", "p/1", "q/1", "p/sub/3"):
+        store.put(key, key.encode(), "x")
+    assert store.list("p/") == ["p/1", "p/2", "p/sub/3"]
+
+
+def test_dir_store_key_is_the_path_under_its_root(tmp_path: Path) -> None:
+    store = DirStore(tmp_path)
+    store.put("batches/x/y.txt", b"1", "x")
+    assert (tmp_path / "batches" / "x" / "y.txt").read_bytes() == b"1"
+    assert not [p for p in tmp_path.rglob(".tmp-*")]
+
+
+@pytest.mark.parametrize("key", ["../escape", "/abs/path", "a/../../b", "a//b", ""])
+def test_dir_store_refuses_keys_that_leave_its_root(tmp_path: Path, key: str) -> None:
+    with pytest.raises(StoreError):
+        DirStore(tmp_path / "root").put(key, b"x", "x")
+
+
+def test_s3_writes_send_if_none_match_sha256_checksum_and_encryption(s3_store_url: str, s3_endpoint: str) -> None:
+    import base64
+
+    import boto3
+
+    from svs.storage.s3 import S3Store
+
+    store = open_store(s3_store_url)
+    assert isinstance(store, S3Store)
+    sent: list[dict[str, str]] = []
+    store._s3.meta.events.register("before-send.s3.PutObject",
+                                   lambda request, **_: sent.append(dict(request.headers)))
+    store.put("k/1", b"data", "original")
+    headers = {k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in sent[0].items()}
+    assert headers["if-none-match"] == "*"
+    assert headers["x-amz-checksum-sha256"] == base64.b64encode(hashlib.sha256(b"data").digest()).decode()
+    assert headers["x-amz-server-side-encryption"] == "AES256"
+    bucket, prefix = s3_store_url[5:].split("/", 1)
+    head = boto3.client("s3", endpoint_url=s3_endpoint).head_object(Bucket=bucket, Key=f"{prefix}/k/1")
+    assert head["ServerSideEncryption"] == "AES256"
+
+
+@pytest.mark.parametrize("url, kind", [("./x", "DirStore"), ("file:///tmp/x", "DirStore"), ("s3://bkt/p", "S3Store")])
+def test_store_urls(url: str, kind: str, s3_endpoint: str) -> None:
+    assert type(open_store(url)).__name__ == kind
+
+
+def test_unknown_store_scheme_is_a_configuration_error() -> None:
+    from svs.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        open_store("ftp://host/x")
+
+
+def test_concurrent_writers_of_the_same_key_leave_one_object(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = DirStore(tmp_path)
+    puts: list[Callable[[], object]] = [lambda: store.put("same/key", b"same bytes", "x") for _ in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda f: f(), puts))
+    assert len({r.sha256 for r in results}) == 1  # type: ignore[attr-defined]
+    assert store.list("same/") == ["same/key"]
