@@ -28,7 +28,10 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
     def retry_when(retries: int, exc: BaseException) -> bool:
         return is_transient(exc) and retries < settings.max_retries
 
+    # Dramatiq runs "after" hooks in reverse order: DeadLetterNotice stands before Retries so that it sees the
+    # message after Retries has decided whether it failed for good.
     middleware = [
+        DeadLetterNotice(url),
         AgeLimit(),
         TimeLimit(time_limit=settings.item_time_limit_ms),
         ShutdownNotifications(),
@@ -36,7 +39,6 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
         Pipelines(),
         Retries(min_backoff=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms, retry_when=retry_when),
         CurrentMessage(),
-        DeadLetterNotice(url),
     ]
     broker: dramatiq.Broker
     if urlparse(url).scheme.startswith("redis"):

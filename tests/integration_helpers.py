@@ -1,0 +1,124 @@
+"""Helpers for the integration tests: worker subprocesses, queue cleanup, result collection."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ITEM_QUEUES = ("svs-items", "svs-items.DQ", "svs-items.XQ")
+
+
+def worker_env(broker_url: str, s3_endpoint: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SVS_BROKER_URL=broker_url, SVS_S3_ENDPOINT_URL=s3_endpoint, AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1", PYTHONWARNINGS="ignore",
+        SVS_REDIS_HEARTBEAT_TIMEOUT_MS="4000", SVS_MIN_BACKOFF_MS="200", SVS_MAX_BACKOFF_MS="2000",
+        SVS_LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def purge_all(broker_url: str) -> None:
+    """Empty the item queues and the result channels so that a test sees only its own messages."""
+    if broker_url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        keys = client.keys("dramatiq:*") + client.keys("svs:*")
+        if keys:
+            client.delete(*keys)
+        return
+    import pika
+
+    conn = pika.BlockingConnection(pika.URLParameters(broker_url))
+    try:
+        for queue in (*ITEM_QUEUES, "svs.results", "svs.dead-letter"):
+            ch = conn.channel()
+            try:
+                ch.queue_purge(queue)
+            except pika.exceptions.ChannelClosedByBroker:
+                pass  # not declared yet
+    finally:
+        conn.close()
+
+
+def queue_depth(broker_url: str, queue: str) -> int:
+    import pika
+
+    conn = pika.BlockingConnection(pika.URLParameters(broker_url))
+    try:
+        return int(conn.channel().queue_declare(queue=queue, passive=True).method.message_count)
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0
+    finally:
+        conn.close()
+
+
+def submit(batch: Path, store_url: str, env: dict[str, str]) -> str:
+    p = subprocess.run([sys.executable, "-m", "svs.cli", "submit", str(batch), "--store", store_url],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
+class Worker:
+    """``svs worker`` in its own process group, so that the whole group can be killed at once."""
+
+    def __init__(self, env: dict[str, str], processes: int = 1, threads: int = 2, log: Path | None = None) -> None:
+        self.log = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "svs.cli", "worker", "--processes", str(processes), "--threads", str(threads)],
+            env=env, stdout=self.log, stderr=self.log, start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()  # type: ignore[union-attr]
+
+
+def collect(broker_url: str, done: Callable[[list[dict[str, Any]]], bool], timeout: float = 180,
+            queue: str = "svs.results", into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Take messages off a channel queue until *done* says so (or the timeout passes)."""
+    from workers.channels import open_channel
+
+    out: list[dict[str, Any]] = [] if into is None else into
+    channel = open_channel(broker_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not done(out):
+            got = False
+            for body in channel.consume(queue):
+                out.append(json.loads(body))
+                got = True
+            if not got:
+                time.sleep(0.3)
+    finally:
+        channel.close()
+    return out
+
+
+def items(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("kind") == "item"]
+
+
+def summaries(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("kind") == "batch"]
