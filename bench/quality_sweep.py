@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-import generate as g  # noqa: E402
+import generate as g
 
-from svs.quality import QualityInput, measure  # noqa: E402
+from svs.quality import QualityInput, measure
 
 SHOWN = ("sharpness", "skew_deg", "contrast", "brightness", "darkest_1pct", "edge_ink", "ink_coverage")
 

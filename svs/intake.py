@@ -182,7 +182,7 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
     number = page or 1
     if not 1 <= number <= info.pages:
         raise IntakeError("input.unreadable", f"page {number} of {info.pages} does not exist")
-    label = number if info.pages > 1 or info.content_type in (PDF, TIFF) and info.multipage else None
+    label = number if info.pages > 1 or (info.content_type in (PDF, TIFF) and info.multipage) else None
     try:
         if info.content_type == PDF:
             label = number

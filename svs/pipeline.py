@@ -16,7 +16,16 @@ from svs import derived, photo, quality
 from svs.doctype import shape_of
 from svs.engines import zxing
 from svs.errors import IntakeError, ObjectConflict
-from svs.intake import DEFAULT_LIMITS, EXTENSIONS, Limits, Page, content_type_or_unknown, load_page, probe, sha256_hex
+from svs.intake import (
+    DEFAULT_LIMITS,
+    EXTENSIONS,
+    Limits,
+    Page,
+    content_type_or_unknown,
+    load_page,
+    probe,
+    sha256_hex,
+)
 from svs.keys import derived as derived_key
 from svs.keys import original as original_key
 from svs.keys import result as result_key
@@ -176,21 +185,20 @@ def process_item(store: Store, batch_id: str, item_id: str, name: str, data: byt
                                                     a.source.content_type)]
         for role, blob in a.derived.items():
             stored.append(store.put(derived_key(batch_id, item_id, sha, role, "jpg"), blob, role, "image/jpeg"))
-        result = ItemResult(
-            batch_id=batch_id, item_id=item_id, application_id=a.application_id or application_id,
-            source=a.source, document_type=a.document_type, verdict=verdict_for(a.reasons).value,
-            reasons=a.reasons, quality=a.quality.model_dump() if a.quality else {},
-            mrz=a.mrz.model_dump() if a.mrz else None, photo=a.photo.model_dump() if a.photo else None,
-            stored=stored, timings_ms=timer.ms, provenance=provenance(options.profile.name),
-        )
-        manifest = result.model_dump_json().encode()
-        key = result_key(batch_id, item_id, sha)
-        try:
-            entry = store.put(key, manifest, "manifest", "application/json")
-        except ObjectConflict:
-            # another worker finished the same item first: its result stands
-            winner = load_stored_result(store, batch_id, item_id, sha)
-            assert winner is not None
-            return winner
+    result = ItemResult(
+        batch_id=batch_id, item_id=item_id, application_id=a.application_id or application_id,
+        source=a.source, document_type=a.document_type, verdict=verdict_for(a.reasons).value,
+        reasons=a.reasons, quality=a.quality.model_dump() if a.quality else {},
+        mrz=a.mrz.model_dump() if a.mrz else None, photo=a.photo.model_dump() if a.photo else None,
+        stored=stored, timings_ms=timer.ms, provenance=provenance(options.profile.name),
+    )
+    key = result_key(batch_id, item_id, sha)
+    try:
+        entry = store.put(key, result.model_dump_json().encode(), "manifest", "application/json")
+    except ObjectConflict:
+        # another worker finished the same item first: its result stands
+        winner = load_stored_result(store, batch_id, item_id, sha)
+        assert winner is not None
+        return winner
     result.stored.append(entry)
     return result

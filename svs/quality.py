@@ -63,11 +63,11 @@ def estimate_skew(ink: np.ndarray, max_deg: float = 20.0) -> float | None:
     pixels' coordinates are sheared rather than the image rotated, coarse steps first, then fine, then a
     parabola through the best three. None when there is too little ink to tell.
     """
-    ys, xs = np.nonzero(ink)
-    if ys.size < 200:
+    rows, cols = np.nonzero(ink)
+    if rows.size < 200:
         return None
-    ys = ys.astype(np.float32)
-    xs = xs.astype(np.float32) - float(ink.shape[1]) / 2
+    ys = rows.astype(np.float32)
+    xs = cols.astype(np.float32) - float(ink.shape[1]) / 2
     coarse = np.arange(-max_deg, max_deg + 0.01, 0.5)
     best = float(coarse[int(np.argmax([_profile_score(ys, xs, a) for a in coarse]))])
     fine = np.arange(best - 0.5, best + 0.51, 0.05)

@@ -7,10 +7,10 @@ The codes named in the contract (``../shared/CONTRACT.md``) must never be rename
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The decision for one item, ordered from best to worst by :data:`VERDICT_SEVERITY`."""
 
     ACCEPTED = "accepted"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -42,11 +43,8 @@ def purge_all(broker_url: str) -> None:
     conn = pika.BlockingConnection(pika.URLParameters(broker_url))
     try:
         for queue in (*ITEM_QUEUES, "svs.results", "svs.dead-letter"):
-            ch = conn.channel()
-            try:
-                ch.queue_purge(queue)
-            except pika.exceptions.ChannelClosedByBroker:
-                pass  # not declared yet
+            with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):  # not declared yet
+                conn.channel().queue_purge(queue)
     finally:
         conn.close()
 

@@ -72,7 +72,7 @@ def test_rejected_item_keeps_its_original(sample_run) -> None:  # type: ignore[n
 
 
 def test_keys_hold_ids_and_hashes_only(sample_run) -> None:  # type: ignore[no-untyped-def]
-    outcome, store_dir = sample_run
+    _, store_dir = sample_run
     keys = [p.relative_to(store_dir).as_posix() for p in Path(store_dir).rglob("*") if p.is_file()]
     assert keys
     for key in keys:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, TimeLimitExceeded
 
 from svs.errors import PoisonMessage, SvsError, TransientStoreError
@@ -44,7 +45,7 @@ class DeadLetterNotice(Middleware):
         self.url = url
         self._channel: Any = None
 
-    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+    def after_process_message(self, broker: dramatiq.Broker, message: MessageProxy, *,
                               result: Any = None, exception: BaseException | None = None) -> None:
         if exception is None or not message.failed:
             return

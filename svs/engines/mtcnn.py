@@ -63,7 +63,7 @@ def detect(image: np.ndarray, min_face_share: float = 0.04) -> list[Detection]:
     found = _detector(min_face).detect_faces(rgb)
     out = []
     for f in found:
-        x, y, bw, bh = (int(round(v / scale)) for v in f["box"])
+        x, y, bw, bh = (round(v / scale) for v in f["box"])
         marks = {k: (round(v[0] / scale, 1), round(v[1] / scale, 1)) for k, v in f["keypoints"].items()}
         out.append(Detection((x, y, bw, bh), float(f["confidence"]), marks))
     out.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)

@@ -35,7 +35,7 @@ def read(grey: np.ndarray) -> list[Barcode]:
         zxingcpp.BarcodeFormat.PDF417,
     ]
     out = []
-    for r in zxingcpp.read_barcodes(grey, formats=formats):
+    for r in zxingcpp.read_barcodes(grey, formats=formats):  # type: ignore[arg-type]
         if not r.valid:
             continue
         pts = [r.position.top_left, r.position.top_right, r.position.bottom_right, r.position.bottom_left]

@@ -28,12 +28,12 @@ class RedisChannel(Channel):
                 item = self.client.blpop([key], timeout=max(1, int(idle_timeout)))
                 if item is None:
                     continue
-                yield item[1]
+                yield bytes(item[1])  # type: ignore[arg-type]
             else:
                 body = self.client.lpop(key)
                 if body is None:
                     return
-                yield body
+                yield bytes(body)  # type: ignore[arg-type]
 
     def depth(self, queue: str) -> int:
         return int(self.client.llen(self._key(queue)))

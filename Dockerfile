@@ -1,0 +1,24 @@
+# svs worker image: slim Python, Debian's Tesseract and OCR-B font, a non-root user, `svs worker` by default.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    OMP_THREAD_LIMIT=1
+
+# The same Debian packages as `make setup` installs: one list, system-packages.txt.
+COPY system-packages.txt /tmp/system-packages.txt
+RUN apt-get update \
+ && grep -v '^\s*#' /tmp/system-packages.txt | grep -v '^\s*$' \
+    | xargs apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/* /tmp/system-packages.txt
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY svs ./svs
+COPY workers ./workers
+RUN pip install --no-compile . && useradd --create-home --uid 10001 svs
+
+USER svs
+ENTRYPOINT ["svs"]
+CMD ["worker"]
