@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -103,7 +104,9 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
             failures += 0 if ok else 1
             emit_ready()
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_child) as pool:
+        # forkserver, not fork: forking a process whose OpenCV thread pool or other threads hold locks can hang
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_child, mp_context=context) as pool:
             futures: dict[Future[tuple[ItemResult, bool]], int] = {
                 pool.submit(_safe, batch.root, store_url, batch.batch_id, item, options): i
                 for i, item in enumerate(batch.items)
