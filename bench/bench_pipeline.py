@@ -25,13 +25,13 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import generate
+import numpy as np
 
-import generate  # noqa: E402
-from svs.pipeline import Options, process_item  # noqa: E402
-from svs.quality import QualityInput, measure  # noqa: E402
-from svs.storage import DirStore  # noqa: E402
+from svs.pipeline import Options, process_item
+from svs.quality import QualityInput, measure
+from svs.storage import DirStore
 
 
 def per_page_ms(fn, items: list[bytes], repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
