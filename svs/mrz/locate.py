@@ -54,7 +54,7 @@ def _components(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h, w = grey.shape
     block = max(15, (min(h, w) // 40) | 1)
     binary = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12)
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
     sizes = stats[1:, 2:4].astype(np.float32)
     centres = centroids[1:].astype(np.float32)
     big = np.maximum(sizes[:, 0], sizes[:, 1])
