@@ -27,7 +27,7 @@ test: setup services
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 lint: setup
-	$(VENV)/bin/ruff check svs workers tests bench fixtures
+	$(VENV)/bin/ruff check svs workers tests bench fixtures models
 	$(VENV)/bin/mypy
 
 schema: setup

@@ -61,7 +61,7 @@ def test_core_never_imports_the_broker_layer() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    p = subprocess.run([sys.executable, "-m", "ruff", "check", "svs", "workers", "tests", "bench", "fixtures"],
+    p = subprocess.run([sys.executable, "-m", "ruff", "check", "svs", "workers", "tests", "bench", "fixtures", "models"],
                        cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, p.stdout
 

@@ -18,6 +18,7 @@ import numpy as np
 #: Images are searched at most this large on the long side; MRZ glyphs stay over 8 px tall on a full A4 page.
 SEARCH_SIDE = 2000
 MIN_GLYPHS = 20
+MIN_PIECE = 3
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,13 @@ def _components(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sizes = stats[1:, 2:4].astype(np.float32)
     centres = centroids[1:].astype(np.float32)
     big = np.maximum(sizes[:, 0], sizes[:, 1])
-    keep = (big >= 6) & (big <= min(h, w) / 8) & (stats[1:, 4] >= 8)
+    keep = (big >= 6) & (big <= max(h, w) / 12) & (stats[1:, 4] >= 8)
     return centres[keep], sizes[keep]
 
 
 def _chains(centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
     """Link each blob to its nearest similar-sized neighbour, both ways; return the long chains."""
-    if len(centres) < MIN_GLYPHS:
+    if len(centres) < MIN_PIECE:
         return []
     glyph = np.maximum(sizes[:, 0], sizes[:, 1])
     # neighbours within 1.6 glyph sizes, found through a grid of cells
@@ -89,8 +90,27 @@ def _chains(centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
                     d = float(math.hypot(centres[j][0] - x, centres[j][1] - y))
                     if 0.5 * gi < d < 1.8 * gi:
                         nearest[i].append((d, j))
-    # each blob keeps its two nearest neighbours; a chain follows mutual links in a consistent direction
-    links: dict[int, set[int]] = {i: {j for _, j in sorted(n)[:2]} for i, n in enumerate(nearest)}
+    # the text direction at each blob is the direction to its nearest neighbour (glyphs along a line are
+    # closer than lines are to each other); blobs are linked only along directions that agree, so the lines
+    # of an MRZ stay apart whatever the page's orientation
+    direction = np.full(len(centres), np.nan)
+    for i, n in enumerate(nearest):
+        if n:
+            _, j = min(n)
+            direction[i] = math.degrees(math.atan2(centres[j][1] - centres[i][1], centres[j][0] - centres[i][0])) % 180
+
+    def agree(a: float, b: float) -> bool:
+        return abs((a - b + 90) % 180 - 90) < 15
+
+    links: dict[int, set[int]] = {i: set() for i in range(len(centres))}
+    for i, n in enumerate(nearest):
+        if np.isnan(direction[i]):
+            continue
+        for _, j in n:
+            v = math.degrees(math.atan2(centres[j][1] - centres[i][1], centres[j][0] - centres[i][0])) % 180
+            if not np.isnan(direction[j]) and agree(v, direction[i]) and agree(v, direction[j]):
+                links[i].add(j)
+                links[j].add(i)
     seen: set[int] = set()
     chains: list[list[int]] = []
     for start in range(len(centres)):
@@ -102,10 +122,10 @@ def _chains(centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
             i = stack.pop()
             group.append(i)
             for j in links[i]:
-                if j not in seen and i in links[j]:
+                if j not in seen:
                     seen.add(j)
                     stack.append(j)
-        if len(group) >= MIN_GLYPHS:
+        if len(group) >= MIN_PIECE:
             chains.append(group)
     return chains
 
@@ -126,7 +146,10 @@ def _as_line(idx: list[int], centres: np.ndarray, sizes: np.ndarray) -> Line | N
         return None
     steps = np.diff(t)
     pitch = float(np.median(steps))
-    if pitch <= 0 or float(np.mean(np.abs(steps - pitch) < 0.25 * pitch)) < 0.8:  # not a regular pitch
+    if pitch <= 0:
+        return None
+    ratio = steps / pitch
+    if float(np.mean(np.abs(ratio - np.round(ratio)) < 0.25)) < 0.8 or ratio.max() > 3.5:  # not a regular pitch
         return None
     angle = math.degrees(math.atan2(direction[1], direction[0]))
     return Line(pts[:, 0], pts[:, 1], glyph, angle, pitch)
@@ -139,28 +162,91 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
     if scale < 1.0:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     centres, sizes = _components(grey)
-    lines = [ln for ln in (_as_line(c, centres, sizes) for c in _chains(centres, sizes)) if ln is not None]
+    pieces = _chains(centres, sizes)
+    lines = [ln for ln in (_as_line(c, centres, sizes) for c in _merge_collinear(pieces, centres, sizes))
+             if ln is not None and len(ln.xs) >= MIN_GLYPHS]
     lines.sort(key=lambda ln: -ln.length)
     groups: list[list[Line]] = []
     used: set[int] = set()
     for i, a in enumerate(lines):
         if i in used:
             continue
-        group = [a]
-        for j in range(i + 1, len(lines)):
-            b = lines[j]
-            if j in used or abs(_angle_diff(a.angle, b.angle)) > 4 or not 0.8 < b.length / a.length < 1.25:
-                continue
-            normal = np.array([-math.sin(math.radians(a.angle)), math.cos(math.radians(a.angle))])
-            gap = abs(float(np.dot(np.subtract(b.centre, a.centre), normal)))
-            along = abs(float(np.dot(np.subtract(b.centre, a.centre), normal[::-1] * [1, -1])))
-            if gap < 3.5 * a.height * len(group) and along < 0.2 * a.length:
-                group.append(b)
-                used.add(j)
         used.add(i)
+        group = [a]
+        rad = math.radians(a.angle)
+        d = np.array([math.cos(rad), math.sin(rad)])
+        normal = np.array([-d[1], d[0]])
+        a_start = float(min(np.stack([a.xs, a.ys], 1) @ d))
+        offsets = [0.0]
+        changed = True
+        while changed and len(group) < 3:  # a line may join only once its neighbour has
+            changed = False
+            for j in range(i + 1, len(lines)):
+                b = lines[j]
+                if j in used or len(group) == 3 or abs(_angle_diff(a.angle, b.angle)) > 4:
+                    continue
+                pts = np.stack([b.xs, b.ys], 1)
+                off = float(np.median((pts - np.asarray(a.centre)) @ normal))
+                b_start = float(min(pts @ d))
+                near = min(abs(off - o) for o in offsets)
+                # MRZ lines are left-aligned, one under the other, about 1.5 to 2.2 glyph heights apart
+                if (abs(b_start - a_start) < 2.5 * a.pitch and a.height * 1.1 < near < a.height * 2.8
+                        and 0.5 * a.height < b.height < 1.6 * a.height):
+                    group.append(b)
+                    offsets.append(off)
+                    used.add(j)
+                    changed = True
         groups.append(group)
     groups.sort(key=lambda g: (-(2 <= len(g) <= 3), -sum(ln.length for ln in g)))
     return [Candidate(sorted(g, key=lambda ln: _along_normal(ln, g[0])), scale) for g in groups]
+
+
+def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
+    """Join chain pieces that continue one another: a glyph the chain could not link (merged fillers, a
+    broken letter) splits a line into pieces along one straight path."""
+    info = []
+    for idx in pieces:
+        pts = centres[idx]
+        mean = pts.mean(axis=0)
+        if len(idx) >= 2:
+            _, _, vt = np.linalg.svd(pts - mean, full_matrices=False)
+            d = vt[0] if vt[0][0] >= 0 else -vt[0]
+        else:
+            d = np.array([1.0, 0.0])
+        glyph = float(np.median(np.maximum(sizes[idx, 0], sizes[idx, 1])))
+        info.append((mean, d, glyph))
+    parent = list(range(len(pieces)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
+    for a in order:
+        mean_a, d_a, g_a = info[a]
+        if len(pieces[a]) < 5:
+            continue
+        n_a = np.array([-d_a[1], d_a[0]])
+        t_a = (centres[pieces[a]] - mean_a) @ d_a
+        for b in range(len(pieces)):
+            if root(b) == root(a):
+                continue
+            _mean_b, _, g_b = info[b]
+            if not 0.6 < g_b / g_a < 1.6:
+                continue
+            pts_b = centres[pieces[b]]
+            if float(np.abs((pts_b - mean_a) @ n_a).max()) > 0.4 * g_a:
+                continue
+            t_b = (pts_b - mean_a) @ d_a
+            gap = max(float(t_b.min() - t_a.max()), float(t_a.min() - t_b.max()))
+            if gap < 4.0 * g_a:
+                parent[root(b)] = root(a)
+    merged: dict[int, list[int]] = {}
+    for i, idx in enumerate(pieces):
+        merged.setdefault(root(i), []).extend(idx)
+    return list(merged.values())
 
 
 def _angle_diff(a: float, b: float) -> float:
