@@ -17,6 +17,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY svs ./svs
 COPY workers ./workers
+COPY models ./models
+ENV SVS_MODELS_DIR=/app/models
 RUN pip install --no-compile . && useradd --create-home --uid 10001 svs
 
 USER svs

@@ -107,10 +107,10 @@ def _print_table(results: list[ItemResult]) -> None:
         Console().print(f"  [bold]{code}[/]: {REASONS[code].text if code in REASONS else code}")
 
 
-def _stage(stage: str, files: list[Path], as_json: bool) -> None:
+def _stage(stage: str, files: list[Path], as_json: bool, options: Options | None = None) -> None:
     from svs.stages import run_stage
 
-    options = Options()
+    options = options or Options()
     ok_key = {"quality": "ok", "mrz": "valid", "photo": "compliant"}[stage]
     for path in files:
         out = run_stage(stage, path, options)
@@ -129,9 +129,18 @@ def quality(files: Annotated[list[Path], typer.Argument(help="Image files")], as
 
 
 @app.command()
-def mrz(files: Annotated[list[Path], typer.Argument(help="Image files")], as_json: JsonOpt = False) -> None:
+def mrz(
+    files: Annotated[list[Path], typer.Argument(help="Image files")],
+    as_json: JsonOpt = False,
+    reader: Annotated[str, typer.Option(help="svs (default) or passporteye (the baseline, for comparison)")] = "svs",
+) -> None:
     """Find, read and validate the MRZ on image files."""
-    _stage("mrz", files, as_json)
+    from svs.mrz.read import READERS
+
+    if reader not in READERS:
+        err.print(f"[red]unknown reader {reader!r}[/]: choose from {', '.join(READERS)}")
+        raise typer.Exit(2)
+    _stage("mrz", files, as_json, Options(reader=reader))
 
 
 @app.command()

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import numpy as np
+
 from svs import derived, photo, quality
 from svs.doctype import shape_of
 from svs.engines import zxing
@@ -29,7 +31,7 @@ from svs.intake import (
 from svs.keys import derived as derived_key
 from svs.keys import original as original_key
 from svs.keys import result as result_key
-from svs.mrz.read import DEFAULT_READER, read_mrz
+from svs.mrz.read import DEFAULT_READER, read_mrz_with_crop
 from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
@@ -104,6 +106,7 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
 
     doc_type = declared
     mrz_res: MrzResult | None = None
+    mrz_crop: np.ndarray | None = None
     photo_res: PhotoResult | None = None
     application_id: str | None = None
     shape = shape_of(pg.width, pg.height)
@@ -120,7 +123,7 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             application_id = next((c.text for c in codes if c.text and c.text != "SEPARATOR"), None)
     if options.mrz and doc_type in (None, "mrz_document"):
         with timer.stage("mrz"):
-            mrz_res = read_mrz(pg.colour, options.processing_date(), options.reader)
+            mrz_res, mrz_crop = read_mrz_with_crop(pg.colour, options.processing_date(), options.reader)
         if mrz_res.found:
             doc_type = "mrz_document"
     if doc_type is None:
@@ -140,6 +143,8 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         reasons.extend(photo_res.reasons)
     with timer.stage("derive"):
         images = derived.derive(grey, q.measures.get("skew_deg") if doc_type != "passport_photo" else None)
+        if doc_type == "mrz_document" and mrz_crop is not None:
+            images["mrz"] = derived.encode_jpeg(mrz_crop, derived.NORMALISED_JPEG_QUALITY)
     return Analysis(_source(name, data, pg.page, pg, info.content_type), doc_type, list(dict.fromkeys(reasons)),
                     q, mrz_res if doc_type == "mrz_document" else None,
                     photo_res if doc_type == "passport_photo" else None, application_id, images, timer.ms)

@@ -10,6 +10,7 @@ import cv2
 
 from svs import __version__
 from svs.engines import mtcnn, passporteye, zxing
+from svs.mrz import reader as svs_reader
 from svs.schema import Provenance
 
 
@@ -28,7 +29,8 @@ def model_versions() -> dict[str, str]:
     return {
         "opencv": cv2.__version__,
         "face_detector": mtcnn.version(),
-        "mrz_reader": f"passporteye {passporteye.version()}",
+        "mrz_reader": f"svs {svs_reader.version()}",
+        "mrz_baseline": f"passporteye {passporteye.version()}",
         "ocr": tesseract_version(),
         "barcode": zxing.version(),
     }

@@ -64,6 +64,11 @@ class MrzResult(_Model):
     checks: dict[str, bool]
     warnings: list[str]
     reasons: list[str] = Field(default_factory=list)
+    field_confidence: dict[str, float] = Field(default_factory=dict,
+                                               description="lowest character probability in each field, 0-1")
+    corrected: list[str] = Field(default_factory=list,
+                                 description="fields whose reading was chosen by their check digit")
+    others: list[list[str]] = Field(default_factory=list, description="further MRZs found on the image")
     engine: str = ""
     ms: float = 0.0
 

@@ -35,7 +35,7 @@ def _quality(page: Page, options: Options) -> dict[str, Any]:
 
 def _mrz(page: Page, options: Options) -> dict[str, Any]:
     r = read_mrz(page.colour, options.processing_date(), options.reader)
-    return r.model_dump()
+    return r.model_dump(exclude={"ms"})
 
 
 def _photo(page: Page, options: Options) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import numpy as np
 
 #: Images are searched at most this large on the long side; MRZ glyphs stay over 8 px tall on a full A4 page.
 SEARCH_SIDE = 2000
+MIN_SIDE = 600
 MIN_GLYPHS = 20
 MIN_PIECE = 3
 
@@ -85,7 +86,7 @@ def _chains(centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
                     if j == i:
                         continue
                     ratio = glyph[j] / gi
-                    if not 0.6 <= ratio <= 1.6:
+                    if not 0.7 <= ratio <= 1.45:
                         continue
                     d = float(math.hypot(centres[j][0] - x, centres[j][1] - y))
                     if 0.5 * gi < d < 1.8 * gi:
@@ -159,8 +160,11 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
     """MRZ candidates, the most MRZ-like first (two or three parallel, similar lines), then single lines."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, SEARCH_SIDE / max(grey.shape))
-    if scale < 1.0:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if max(grey.shape) < MIN_SIDE:  # a small crop: its glyphs may be 5 px tall, too small to separate
+        scale = MIN_SIDE / max(grey.shape)
+    if scale != 1.0:
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
     centres, sizes = _components(grey)
     pieces = _chains(centres, sizes)
     lines = [ln for ln in (_as_line(c, centres, sizes) for c in _merge_collinear(pieces, centres, sizes))
@@ -176,7 +180,8 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
         rad = math.radians(a.angle)
         d = np.array([math.cos(rad), math.sin(rad)])
         normal = np.array([-d[1], d[0]])
-        a_start = float(min(np.stack([a.xs, a.ys], 1) @ d))
+        a_t = np.stack([a.xs, a.ys], 1) @ d
+        a_start, a_end = float(a_t.min()), float(a_t.max())
         offsets = [0.0]
         changed = True
         while changed and len(group) < 3:  # a line may join only once its neighbour has
@@ -187,11 +192,13 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
                     continue
                 pts = np.stack([b.xs, b.ys], 1)
                 off = float(np.median((pts - np.asarray(a.centre)) @ normal))
-                b_start = float(min(pts @ d))
+                b_t = pts @ d
+                overlap = min(float(b_t.max()), a_end) - max(float(b_t.min()), a_start)
                 near = min(abs(off - o) for o in offsets)
-                # MRZ lines are left-aligned, one under the other, about 1.5 to 2.2 glyph heights apart
-                if (abs(b_start - a_start) < 2.5 * a.pitch and a.height * 1.1 < near < a.height * 2.8
-                        and 0.5 * a.height < b.height < 1.6 * a.height):
+                # MRZ lines are left-aligned, one under the other, about 1.5 to 2.2 glyph heights apart; a line
+                # whose start the chain missed still overlaps most of its neighbour
+                if (overlap > 0.6 * (float(b_t.max()) - float(b_t.min())) and a.height * 1.1 < near < a.height * 2.8
+                        and 0.7 * a.height < b.height < 1.4 * a.height and 0.85 < b.pitch / a.pitch < 1.18):
                     group.append(b)
                     offsets.append(off)
                     used.add(j)

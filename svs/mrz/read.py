@@ -1,4 +1,8 @@
-"""The MRZ stage: an engine reads the lines, :mod:`svs.mrz.parse` validates them."""
+"""The MRZ stage: a reader finds and reads the lines, :mod:`svs.mrz.parse` validates them.
+
+Readers are selectable: ``svs`` (the project's own, the default) and ``passporteye`` (the baseline, kept for
+comparison). Each returns a :class:`Reading` or None.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,17 @@ from datetime import date
 import numpy as np
 
 from svs.engines import passporteye
+from svs.mrz import reader as svs_reader
 from svs.mrz.parse import parse
+from svs.mrz.reader import Reading
 from svs.schema import MrzFields, MrzResult
 
-Reader = Callable[[np.ndarray], list[str]]
-
-READERS: dict[str, Reader] = {passporteye.NAME: passporteye.read_lines}
-DEFAULT_READER = passporteye.NAME
+READERS: dict[str, Callable[[np.ndarray], Reading | None]] = {}
+DEFAULT_READER = svs_reader.NAME
 
 
 def _candidate_lines(lines: list[str]) -> list[str]:
-    """The longest run of 2 or 3 equally long lines of MRZ length in the engine's output."""
+    """The first run of 2 or 3 equally long lines of MRZ length in an engine's text output."""
     for n, length in ((2, 44), (3, 30), (2, 36)):
         for i in range(len(lines) - n + 1):
             window = lines[i : i + n]
@@ -28,15 +32,49 @@ def _candidate_lines(lines: list[str]) -> list[str]:
     return lines
 
 
+def _passporteye(image: np.ndarray) -> Reading | None:
+    lines = passporteye.read_lines(image)
+    return Reading(_candidate_lines(lines)) if lines else None
+
+
+READERS[svs_reader.NAME] = svs_reader.read
+READERS[passporteye.NAME] = _passporteye
+
+
+def _field_confidence(fmt: str, conf: list[list[float]]) -> dict[str, float]:
+    if not conf:
+        return {}
+    spans: dict[str, list[tuple[int, int, int]]]
+    if fmt == "TD1":
+        spans = {"document_code": [(0, 0, 2)], "issuing_state": [(0, 2, 5)], "document_number": [(0, 5, 15)],
+                 "birth_date": [(1, 0, 7)], "sex": [(1, 7, 8)], "expiry_date": [(1, 8, 15)],
+                 "nationality": [(1, 15, 18)], "names": [(2, 0, 30)]}
+    else:
+        width = len(conf[0])
+        spans = {"document_code": [(0, 0, 2)], "issuing_state": [(0, 2, 5)], "names": [(0, 5, width)],
+                 "document_number": [(1, 0, 10)], "nationality": [(1, 10, 13)], "birth_date": [(1, 13, 20)],
+                 "sex": [(1, 20, 21)], "expiry_date": [(1, 21, 28)]}
+    return {k: round(min(conf[ln][i] for ln, a, b in v for i in range(a, b)), 4) for k, v in spans.items()}
+
+
+def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_READER,
+                       ) -> tuple[MrzResult, np.ndarray | None]:
+    """Find, read and validate the MRZ; also the normalised MRZ crop for the report, where the reader gives one."""
+    start = time.perf_counter()
+    reading = READERS[reader](image)
+    parsed = parse(reading.lines, today) if reading else None
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    if reading is None or parsed is None or parsed.format is None:
+        return MrzResult(found=False, format=None, lines=[], valid=False, fields=MrzFields(), checks={},
+                         warnings=[], reasons=["mrz.not_found"], engine=reader, ms=ms), None
+    warnings = parsed.warnings + [f"read_by_check_digit:{name}" for name in reading.corrected]
+    result = MrzResult(found=True, format=parsed.format, lines=parsed.lines,  # type: ignore[arg-type]
+                       valid=parsed.valid, fields=parsed.fields, checks=parsed.checks, warnings=warnings,
+                       reasons=parsed.reasons, field_confidence=_field_confidence(parsed.format, reading.confidence),
+                       corrected=reading.corrected, others=reading.others, engine=reader, ms=ms)
+    return result, reading.crop
+
+
 def read_mrz(image: np.ndarray, today: date, reader: str = DEFAULT_READER) -> MrzResult:
     """Find, read and validate the MRZ on an image."""
-    start = time.perf_counter()
-    raw = READERS[reader](image)
-    parsed = parse(_candidate_lines(raw), today)
-    ms = round((time.perf_counter() - start) * 1000, 1)
-    if parsed.format is None:
-        return MrzResult(found=False, format=None, lines=[], valid=False, fields=MrzFields(), checks={},
-                         warnings=[], reasons=["mrz.not_found"], engine=reader, ms=ms)
-    return MrzResult(found=True, format=parsed.format, lines=parsed.lines,  # type: ignore[arg-type]
-                     valid=parsed.valid, fields=parsed.fields, checks=parsed.checks,
-                     warnings=parsed.warnings, reasons=parsed.reasons, engine=reader, ms=ms)
+    return read_mrz_with_crop(image, today, reader)[0]

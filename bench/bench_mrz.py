@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""MRZ reading: svs's reader and PassportEye side by side, in one run, one core.
+
+    .venv/bin/python bench/bench_mrz.py [--generated 500] [--baseline-generated 30]
+
+Sets: the real images of ../shared/data with `certain` or `high` ground truth (skipped where absent), and
+generated documents of all five formats (fixtures/generate.py, seeds the training never saw) at 150 to 600 dpi
+equivalent, with blur, noise, ink spread, uneven light, JPEG, any right-angle orientation and up to 10 degrees
+of skew; a third lie on an A4 page. PassportEye runs on every real image and on the first
+--baseline-generated generated ones (it takes seconds per image). Per reader and set: exact whole-MRZ matches,
+detection (an MRZ of the right format found), silent errors (reported valid but wrong), median and p95 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "fixtures"))
+
+import cv2  # noqa: E402
+import generate  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from svs.mrz.read import read_mrz  # noqa: E402
+
+TODAY = date(2026, 11, 22)
+FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
+TURNS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
+
+
+def real_set() -> list[tuple[str, np.ndarray, list[str]]]:
+    data = ROOT.parent / "shared" / "data"
+    if not (data / "truth.json").is_file():
+        return []
+    truth = json.loads((data / "truth.json").read_text())
+    out = []
+    for key, v in truth.items():
+        if key.startswith("mrz/") and v.get("lines") and v.get("certainty") in ("certain", "high"):
+            img = cv2.imread(str(data / key), cv2.IMREAD_COLOR)
+            if img is None:
+                img = cv2.cvtColor(np.asarray(Image.open(data / key).convert("RGB")), cv2.COLOR_RGB2BGR)
+            out.append((key, img, v["lines"]))
+    return out
+
+
+def generated_set(n: int) -> list[tuple[str, np.ndarray, list[str]]]:
+    rng = np.random.default_rng(424242)
+    out = []
+    for i in range(n):
+        fmt = FORMATS[i % 5]
+        lines = generate.random_mrz(fmt, rng)
+        glyph = float(rng.uniform(12, 48))  # 2.4 mm capitals at 130 to 500 dpi
+        img = generate.degrade(generate.mrz_block(lines, glyph, rng), rng, float(rng.uniform(0.2, 1.0)))
+        if i % 3 == 0:  # on a page, somewhere
+            page = np.full((int(img.shape[0] * 4), int(img.shape[1] * 1.6), 3), 245, np.uint8)
+            y = int(rng.integers(0, page.shape[0] - img.shape[0]))
+            x = int(rng.integers(0, page.shape[1] - img.shape[1]))
+            page[y : y + img.shape[0], x : x + img.shape[1]] = img
+            img = page
+        img = generate.rotate(img, float(rng.uniform(-10, 10)))
+        turn = TURNS[int(rng.integers(4))]
+        if turn is not None:
+            img = cv2.rotate(img, turn)
+        out.append((f"gen-{i:04d}-{fmt}", img, lines))
+    return out
+
+
+def run(reader: str, cases: list[tuple[str, np.ndarray, list[str]]]) -> dict[str, float]:
+    exact = found = silent = 0
+    times = []
+    for _, img, lines in cases:
+        start = time.perf_counter()
+        r = read_mrz(img, TODAY, reader)
+        times.append((time.perf_counter() - start) * 1000)
+        exact += r.lines == lines
+        found += r.found and len(r.lines) == len(lines) and len(r.lines[0]) == len(lines[0])
+        silent += r.valid and r.lines != lines
+    n = max(len(cases), 1)
+    return {"n": len(cases), "exact": exact / n, "found": found / n, "silent": silent,
+            "median_ms": float(np.median(times)) if times else 0.0,
+            "p95_ms": float(np.percentile(times, 95)) if times else 0.0}
+
+
+def show(name: str, r: dict[str, float]) -> None:
+    print(f"  {name:28s} n={r['n']:4.0f}  exact {r['exact']:6.1%}  found {r['found']:6.1%}  "
+          f"silent errors {r['silent']:3.0f}  median {r['median_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--generated", type=int, default=500)
+    ap.add_argument("--baseline-generated", type=int, default=30)
+    args = ap.parse_args()
+    cv2.setNumThreads(1)
+    real = real_set()
+    gen = generated_set(args.generated)
+    read_mrz(gen[0][1], TODAY)  # load the model outside the timings
+    results = {}
+    if real:
+        print("real images (../shared/data, certain/high ground truth):")
+        results["svs-real"] = run("svs", real)
+        show("svs", results["svs-real"])
+        results["pe-real"] = run("passporteye", real)
+        show("passporteye", results["pe-real"])
+    print("generated documents, all formats, degraded, any orientation:")
+    results["svs-gen"] = run("svs", gen)
+    show("svs", results["svs-gen"])
+    base = gen[: args.baseline_generated]
+    results["svs-gen-sub"] = run("svs", base)
+    show(f"svs (first {len(base)})", results["svs-gen-sub"])
+    results["pe-gen-sub"] = run("passporteye", base)
+    show(f"passporteye (first {len(base)})", results["pe-gen-sub"])
+    for key in ("real", "gen-sub"):
+        if f"pe-{key}" in results:
+            ratio = results[f"pe-{key}"]["median_ms"] / max(results[f"svs-{key}"]["median_ms"], 1e-6)
+            print(f"speed-up on {key} (median PassportEye / median svs): {ratio:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

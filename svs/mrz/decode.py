@@ -1,0 +1,160 @@
+"""Decode MRZ text from per-character probabilities under ICAO 9303's rules.
+
+Each position allows only its kind of character (digits in dates, letters in state codes, ...). Where a check
+digit fails, the decoder looks for the most likely reading that satisfies it, changing only characters whose
+alternative the recogniser itself found plausible (O/0, I/1, B/8, S/5, Z/2, G/6 ...). Names carry no check digit
+and are never changed. When nothing plausible satisfies a check digit, the printed reading stands and the
+document is reported invalid: the decoder never invents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from svs.mrz.checkdigit import verify
+from svs.mrz.ocr import ALPHABET
+
+DIGITS = "0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+KINDS = {
+    "a": LETTERS + "<",  # letters and filler
+    "n": DIGITS + LETTERS + "<",  # alphanumeric
+    "d": DIGITS + "<",  # digits; a filler only where a date part is unknown
+    "c": DIGITS + "<",  # check digit
+    "s": "MFX<",  # sex
+}
+#: An alternative reading is plausible when the recogniser gave it at least this share of the best's
+#: probability. Loose values make any mod-10 check satisfiable by chance: that would be inventing a reading.
+PLAUSIBLE = 0.15
+#: Two characters of one field are changed together only when both alternatives are this plausible.
+PLAUSIBLE_PAIR = 0.4
+
+
+def _layout(fmt: str) -> list[str]:
+    """The kind of every position, line by line."""
+    names44, names36 = "a" * 39, "a" * 31
+    if fmt == "TD3":
+        return ["aa" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 14 + "cc"]
+    if fmt == "MRVA":
+        return ["aa" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
+    if fmt == "TD2":
+        return ["aa" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
+    if fmt == "MRVB":
+        return ["aa" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
+    return ["aa" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
+            "a" * 30]
+
+
+#: (name, [(line, start, end)], (line, check position)) per format
+def _checks(fmt: str) -> list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]]:
+    if fmt in ("TD3", "MRVA", "TD2", "MRVB"):
+        out = [("document_number", [(1, 0, 9)], (1, 9)), ("birth_date", [(1, 13, 19)], (1, 19)),
+               ("expiry_date", [(1, 21, 27)], (1, 27))]
+        if fmt == "TD3":
+            out += [("personal_number", [(1, 28, 42)], (1, 42)),
+                    ("composite", [(1, 0, 10), (1, 13, 20), (1, 21, 43)], (1, 43))]
+        if fmt == "TD2":
+            out += [("composite", [(1, 0, 10), (1, 13, 20), (1, 21, 35)], (1, 35))]
+        return out
+    return [("document_number", [(0, 5, 14)], (0, 14)), ("birth_date", [(1, 0, 6)], (1, 6)),
+            ("expiry_date", [(1, 8, 14)], (1, 14)),
+            ("composite", [(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)], (1, 29))]
+
+
+def format_for(n_lines: int, length: int, first_char_probs: np.ndarray) -> str | None:
+    if (n_lines, length) == (3, 30):
+        return "TD1"
+    visa = float(first_char_probs[ALPHABET.index("V")]) > 0.5
+    if (n_lines, length) == (2, 44):
+        return "MRVA" if visa else "TD3"
+    if (n_lines, length) == (2, 36):
+        return "MRVB" if visa else "TD2"
+    return None
+
+
+@dataclass
+class Decoded:
+    format: str
+    lines: list[str]
+    confidence: list[list[float]]  # probability of each chosen character
+    corrected: list[str] = field(default_factory=list)  # fields changed to satisfy their check digit
+    log_likelihood: float = 0.0
+
+
+def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
+    """The most likely reading of *fmt* from per-line (n, 37) probability matrices."""
+    layout = _layout(fmt)
+    masked: list[np.ndarray] = []
+    for p, kinds in zip(probs, layout, strict=True):
+        m = np.zeros_like(p)
+        for i, k in enumerate(kinds):
+            allowed = [ALPHABET.index(c) for c in KINDS[k]]
+            m[i, allowed] = p[i, allowed]
+        m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
+        masked.append(m)
+    chosen = [list(np.argmax(m, axis=1)) for m in masked]
+    corrected: list[str] = []
+    checks = _checks(fmt)
+    for name, spans, (cl, cp) in checks:
+        positions = [(ln, i) for ln, a, b in spans for i in range(a, b)] + [(cl, cp)]
+        if _passes(chosen, spans, (cl, cp), name):
+            continue
+        keep = [c for c in checks if c[0] != name and _passes(chosen, c[1], c[2], c[0])]
+        fixed = _repair(masked, chosen, positions, spans, (cl, cp), name, keep)
+        if fixed is not None:
+            for (ln, i), idx in fixed.items():
+                chosen[ln][i] = idx
+            corrected.append(name)
+    lines = ["".join(ALPHABET[i] for i in row) for row in chosen]
+    conf = [[float(m[i, c]) for i, c in enumerate(row)] for m, row in zip(masked, chosen, strict=True)]
+    ll = float(sum(math.log(max(c, 1e-9)) for row in conf for c in row))
+    return Decoded(fmt, lines, conf, corrected, ll)
+
+
+def _text(chosen: list[list[int]], spans: list[tuple[int, int, int]]) -> str:
+    return "".join(ALPHABET[chosen[ln][i]] for ln, a, b in spans for i in range(a, b))
+
+
+def _passes(chosen: list[list[int]], spans: list[tuple[int, int, int]], check: tuple[int, int], name: str) -> bool:
+    digit = ALPHABET[chosen[check[0]][check[1]]]
+    return verify(_text(chosen, spans), digit, empty_may_be_filler=name in ("personal_number", "birth_date",
+                                                                                 "expiry_date"))
+
+
+def _repair(masked: list[np.ndarray], chosen: list[list[int]], positions: list[tuple[int, int]],
+            spans: list[tuple[int, int, int]], check: tuple[int, int], name: str,
+            keep: list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]]) -> dict[tuple[int, int], int] | None:
+    """The least costly change of one or two plausible characters that satisfies the check digit without
+    breaking a check that already passed."""
+    options: list[tuple[float, tuple[int, int], int]] = []
+    for ln, i in positions:
+        p = masked[ln][i]
+        best = chosen[ln][i]
+        for alt in np.argsort(p)[::-1][:3]:
+            if int(alt) != best and p[alt] >= PLAUSIBLE * p[best] and p[alt] > 1e-4:
+                options.append((math.log(p[best] / p[alt]), (ln, i), int(alt)))
+    options.sort()
+    options = options[:12]
+    found: list[tuple[float, dict[tuple[int, int], int]]] = []
+    for r in (1, 2):
+        for combo in itertools.combinations(options, r):
+            where = [pos for _, pos, _ in combo]
+            if len(set(where)) < r:
+                continue
+            trial = [row[:] for row in chosen]
+            for _, (ln, i), alt in combo:
+                trial[ln][i] = alt
+            if r == 2 and any(c > -math.log(PLAUSIBLE_PAIR) for c, _, _ in combo):
+                continue
+            if _passes(trial, spans, check, name) and all(_passes(trial, sp, ck, nm) for nm, sp, ck in keep):
+                found.append((sum(c for c, _, _ in combo), {pos: alt for _, pos, alt in combo}))
+        if found:
+            break
+    if not found:
+        return None
+    found.sort(key=lambda f: f[0])
+    return found[0][1]
