@@ -20,6 +20,8 @@ from svs.schema import MrzFields, MrzResult
 
 READERS: dict[str, Callable[[np.ndarray], Reading | None]] = {}
 DEFAULT_READER = svs_reader.NAME
+#: Below this probability for its least certain letter, a name reading is flagged for a person to compare.
+NAMES_LOW_CONFIDENCE = 0.6
 
 
 def _candidate_lines(lines: list[str]) -> list[str]:
@@ -68,9 +70,12 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
         return MrzResult(found=False, format=None, lines=[], valid=False, fields=MrzFields(), checks={},
                          warnings=[], reasons=["mrz.not_found"], engine=reader, ms=ms), None
     warnings = parsed.warnings + [f"read_by_check_digit:{name}" for name in reading.corrected]
+    confidence = _field_confidence(parsed.format, reading.confidence)
+    if confidence.get("names", 1.0) < NAMES_LOW_CONFIDENCE:
+        warnings.append("names_low_confidence")  # names carry no check digit: a person should compare them
     result = MrzResult(found=True, format=parsed.format, lines=parsed.lines,  # type: ignore[arg-type]
                        valid=parsed.valid, fields=parsed.fields, checks=parsed.checks, warnings=warnings,
-                       reasons=parsed.reasons, field_confidence=_field_confidence(parsed.format, reading.confidence),
+                       reasons=parsed.reasons, field_confidence=confidence,
                        corrected=reading.corrected, others=reading.others, engine=reader, ms=ms)
     return result, reading.crop
 
