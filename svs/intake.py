@@ -98,11 +98,6 @@ class Page:
         return cv2.resize(grey, (max(1, grey.shape[1] // 2), max(1, grey.shape[0] // 2)),
                           interpolation=cv2.INTER_AREA)
 
-    @property
-    def is_colour(self) -> bool:
-        img = self.colour
-        return bool(img.ndim == 3 and img.shape[2] == 3)
-
 
 def _decode_single(data: bytes, flags: int) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -255,18 +250,6 @@ def _render_pdf_page(data: bytes, index: int, limits: Limits) -> np.ndarray:
     if rgb.shape[2] == 4:
         return cv2.cvtColor(rgb, cv2.COLOR_BGRA2BGR)
     return rgb
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A file (or one page of it) that intake turned away, with its reason code."""
-
-    name: str
-    sha256: str
-    size: int
-    content_type: str
-    page: int | None
-    code: str
 
 
 def content_type_or_unknown(data: bytes) -> str:

@@ -201,11 +201,3 @@ def deskew(grey: np.ndarray, angle_deg: float | None) -> np.ndarray:
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
     return cv2.warpAffine(grey, matrix, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=255)
-
-
-def physical_size_mm(width: int, height: int, dpi: float) -> tuple[float, float]:
-    return width / dpi * 25.4, height / dpi * 25.4
-
-
-def angle_is_finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)

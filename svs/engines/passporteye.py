@@ -40,7 +40,3 @@ def read_lines(image: np.ndarray) -> list[str]:
         return []
     text = str(result.aux.get("text", ""))
     return [line.strip().replace(" ", "") for line in text.splitlines() if line.strip()]
-
-
-def as_bgr(image: np.ndarray) -> np.ndarray:
-    return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
