@@ -38,9 +38,10 @@ def jitter(grid: Grid, rng: np.random.Generator) -> Grid:
     shift = float(rng.uniform(-0.15, 0.15)) * grid.pitch
     d = np.array(grid.direction)
     origin = np.array(grid.origin) + d * shift
-    return Grid((float(origin[0]), float(origin[1])), grid.direction, grid.normal,
-                grid.pitch * float(1 + rng.uniform(-0.006, 0.006)), grid.line_offsets,
-                grid.glyph * float(1 + rng.uniform(-0.08, 0.08)), grid.n)
+    return Grid((float(origin[0]), float(origin[1])), grid.direction, grid.normal, grid.pitch, grid.line_offsets,
+                grid.glyph * float(1 + rng.uniform(-0.08, 0.08)), grid.n,
+                [[t + float(rng.normal(0, 0.05)) * grid.pitch for t in row] for row in grid.cell_t],
+                [((p[0] + float(d[0]) * shift, p[1] + float(d[1]) * shift), v) for p, v in grid.rows])
 
 
 def printing_variation(block: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -68,14 +69,14 @@ def sample(rng: np.random.Generator, n_docs: int) -> tuple[np.ndarray, np.ndarra
         img = generate.degrade(block, rng, float(rng.uniform(0.1, 1.0)))
         grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
         for cand in find_candidates(img)[:1]:
-            grid = grid_for(cand)
+            grid = grid_for(cand, follow_curve=False)
             if grid is None or grid.n != len(lines[0]) or len(grid.line_offsets) != len(lines):
                 continue
             if rng.random() < 0.5:
                 grid = jitter(grid, rng)
             used += 1
             for row, text in enumerate(lines):
-                xs.append(features(cells(line_strip(grey, grid, row), grid.n)))
+                xs.append(features(cells(line_strip(grey, grid, row), grid, row)))
                 ys.extend(ALPHABET.index(c) for c in text)
     return np.concatenate(xs), np.asarray(ys), used
 

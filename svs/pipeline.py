@@ -7,10 +7,11 @@ processing idempotent: an item whose result is already stored is not processed a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 import numpy as np
 
@@ -31,12 +32,16 @@ from svs.intake import (
 from svs.keys import derived as derived_key
 from svs.keys import original as original_key
 from svs.keys import result as result_key
+from svs.log import get_logger
 from svs.mrz.read import DEFAULT_READER, read_mrz_with_crop
 from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
 from svs.storage.base import Store
 from svs.thresholds import DEFAULT_PROFILE, Profile
+
+T = TypeVar("T")
+log = get_logger("svs.pipeline")
 
 
 @dataclass(frozen=True)
@@ -109,28 +114,40 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
     mrz_crop: np.ndarray | None = None
     photo_res: PhotoResult | None = None
     application_id: str | None = None
+    failed: list[str] = []  # stages that raised: the item still gets a result, and a person looks at it
+
+    def guarded(stage: str, fn: Callable[[], T]) -> T | None:
+        with timer.stage(stage):
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - one engine's failure must not lose the item
+                log.error("stage failed", extra={"stage": stage, "error": type(exc).__name__})
+                failed.append(stage)
+                return None
+
+    def check_photo() -> PhotoResult | None:
+        return guarded("photo", lambda: photo.check_photo(pg.colour, options.profile.photo))
+
     shape = shape_of(pg.width, pg.height)
     if doc_type is None and options.photo and shape == "portrait_photo":
-        with timer.stage("photo"):
-            photo_res = photo.check_photo(pg.colour, options.profile.photo)
-        if photo_res.faces:
+        photo_res = check_photo()
+        if photo_res is not None and photo_res.faces:
             doc_type = "passport_photo"
     if options.barcodes and doc_type in (None, "application_form"):
-        with timer.stage("barcode"):
-            codes = zxing.read(grey)
+        codes = guarded("barcode", lambda: zxing.read(grey)) or []
         if codes:
             doc_type = doc_type or "application_form"
             application_id = next((c.text for c in codes if c.text and c.text != "SEPARATOR"), None)
     if options.mrz and doc_type in (None, "mrz_document"):
-        with timer.stage("mrz"):
-            mrz_res, mrz_crop = read_mrz_with_crop(pg.colour, options.processing_date(), options.reader)
-        if mrz_res.found:
-            doc_type = "mrz_document"
+        read = guarded("mrz", lambda: read_mrz_with_crop(pg.colour, options.processing_date(), options.reader))
+        if read is not None:
+            mrz_res, mrz_crop = read
+            if mrz_res.found:
+                doc_type = "mrz_document"
     if doc_type is None:
         doc_type = "supporting_document" if shape == "a4" else "unknown"
-    if doc_type == "passport_photo" and photo_res is None and options.photo:
-        with timer.stage("photo"):
-            photo_res = photo.check_photo(pg.colour, options.profile.photo)
+    if doc_type == "passport_photo" and photo_res is None and options.photo and "photo" not in failed:
+        photo_res = check_photo()
 
     reasons: list[str] = []
     if doc_type != "passport_photo":
@@ -141,6 +158,8 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         reasons.extend(mrz_res.reasons)
     if doc_type == "passport_photo" and photo_res is not None:
         reasons.extend(photo_res.reasons)
+    if failed:
+        reasons.append("stage.failed")
     with timer.stage("derive"):
         images = derived.derive(grey, q.measures.get("skew_deg") if doc_type != "passport_photo" else None)
         if doc_type == "mrz_document" and mrz_crop is not None:

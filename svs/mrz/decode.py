@@ -12,15 +12,20 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from svs.mrz.checkdigit import verify
 from svs.mrz.ocr import ALPHABET
+from svs.mrz.states import is_known
 
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 KINDS = {
+    "P": "P",  # ICAO 9303: a passport's document code starts with P
+    "V": "V",  # a visa's with V
+    "I": "ACI",  # an official travel document's (TD1, TD2) with A, C or I
     "a": LETTERS + "<",  # letters and filler
     "n": DIGITS + LETTERS + "<",  # alphanumeric
     "d": DIGITS + "<",  # digits; a filler only where a date part is unknown
@@ -32,20 +37,23 @@ KINDS = {
 PLAUSIBLE = 0.15
 #: Two characters of one field are changed together only when both alternatives are this plausible.
 PLAUSIBLE_PAIR = 0.4
+#: A field is repaired only when every character left as read is at least this probable: a field read badly
+#: all over has no trustworthy reading for its check digit to choose.
+SURE = 0.5
 
 
 def _layout(fmt: str) -> list[str]:
     """The kind of every position, line by line."""
     names44, names36 = "a" * 39, "a" * 31
     if fmt == "TD3":
-        return ["aa" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 14 + "cc"]
+        return ["Pa" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 14 + "cc"]
     if fmt == "MRVA":
-        return ["aa" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
+        return ["Va" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
     if fmt == "TD2":
-        return ["aa" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
+        return ["Ia" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
     if fmt == "MRVB":
-        return ["aa" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
-    return ["aa" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
+        return ["Va" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
+    return ["Ia" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
             "a" * 30]
 
 
@@ -65,6 +73,32 @@ def _checks(fmt: str) -> list[tuple[str, list[tuple[int, int, int]], tuple[int, 
             ("composite", [(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)], (1, 29))]
 
 
+def _state_codes(fmt: str) -> list[tuple[int, int]]:
+    """(line, start) of the issuing state and nationality codes."""
+    return [(0, 2), (1, 15)] if fmt == "TD1" else [(0, 2), (1, 10)]
+
+
+def _known_code(masked: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
+    """Where the code read is no ICAO code, take the most likely plausible reading that is one (O/Q/D, I/T ...)."""
+    positions = range(start, start + 3)
+    read = "".join(ALPHABET[chosen[ln][i]] for i in positions)
+    if is_known(read):
+        return
+    options = []
+    for i in positions:
+        p = masked[ln][i]
+        best = p[chosen[ln][i]]
+        options.append([int(a) for a in np.argsort(p)[::-1][:3] if p[a] >= PLAUSIBLE * best and p[a] > 1e-4])
+    ranked = []
+    for combo in itertools.product(*options):
+        code = "".join(ALPHABET[c] for c in combo)
+        if is_known(code):
+            ranked.append((sum(math.log(masked[ln][i][c]) for i, c in zip(positions, combo, strict=True)), combo))
+    if ranked:
+        for i, c in zip(positions, max(ranked)[1], strict=True):
+            chosen[ln][i] = c
+
+
 def format_for(n_lines: int, length: int, first_char_probs: np.ndarray) -> str | None:
     if (n_lines, length) == (3, 30):
         return "TD1"
@@ -74,6 +108,18 @@ def format_for(n_lines: int, length: int, first_char_probs: np.ndarray) -> str |
     if (n_lines, length) == (2, 36):
         return "MRVB" if visa else "TD2"
     return None
+
+
+@lru_cache(maxsize=8)
+def _masks(fmt: str) -> tuple[np.ndarray, ...]:
+    """Per line, a (positions, 37) matrix of the characters each position allows."""
+    out = []
+    for kinds in _layout(fmt):
+        m = np.zeros((len(kinds), len(ALPHABET)), np.float32)
+        for i, k in enumerate(kinds):
+            m[i, [ALPHABET.index(c) for c in KINDS[k]]] = 1.0
+        out.append(m)
+    return tuple(out)
 
 
 @dataclass
@@ -87,13 +133,9 @@ class Decoded:
 
 def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
     """The most likely reading of *fmt* from per-line (n, 37) probability matrices."""
-    layout = _layout(fmt)
     masked: list[np.ndarray] = []
-    for p, kinds in zip(probs, layout, strict=True):
-        m = np.zeros_like(p)
-        for i, k in enumerate(kinds):
-            allowed = [ALPHABET.index(c) for c in KINDS[k]]
-            m[i, allowed] = p[i, allowed]
+    for p, mask in zip(probs, _masks(fmt), strict=True):
+        m = p * mask
         m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
         masked.append(m)
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
@@ -109,8 +151,12 @@ def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
             for (ln, i), idx in fixed.items():
                 chosen[ln][i] = idx
             corrected.append(name)
+    for ln, start in _state_codes(fmt):
+        _known_code(masked, chosen, ln, start)
     lines = ["".join(ALPHABET[i] for i in row) for row in chosen]
-    conf = [[float(m[i, c]) for i, c in enumerate(row)] for m, row in zip(masked, chosen, strict=True)]
+    # confidence is the recogniser's own probability, before the position's kind narrowed the choice: a letter
+    # forced by the rules (the P of a passport) is only as sure as the pixels made it
+    conf = [[float(p[i, c]) for i, c in enumerate(row)] for p, row in zip(probs, chosen, strict=True)]
     ll = float(sum(math.log(max(c, 1e-9)) for row in conf for c in row))
     return Decoded(fmt, lines, conf, corrected, ll)
 
@@ -130,8 +176,13 @@ def _repair(masked: list[np.ndarray], chosen: list[list[int]], positions: list[t
             keep: list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]]) -> dict[tuple[int, int], int] | None:
     """The least costly change of one or two plausible characters that satisfies the check digit without
     breaking a check that already passed."""
+    unsure = [pos for pos in positions if masked[pos[0]][pos[1]][chosen[pos[0]][pos[1]]] < SURE]
+    if len(unsure) > 2:
+        return None
     options: list[tuple[float, tuple[int, int], int]] = []
     for ln, i in positions:
+        if unsure and (ln, i) not in unsure:
+            continue  # the unsure characters are the ones to reconsider
         p = masked[ln][i]
         best = chosen[ln][i]
         for alt in np.argsort(p)[::-1][:3]:

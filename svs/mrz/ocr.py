@@ -7,6 +7,7 @@ merged into one blob, or a glyph the locator missed, still gets its cell.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -41,6 +42,49 @@ class Grid:
     line_offsets: list[float]  # distance of each line from the first, along the normal
     glyph: float  # glyph height
     n: int  # cells per line
+    cell_t: list[list[float]]  # per line, each cell's centre along the line from the line's first cell
+    rows: list[tuple[tuple[float, float], tuple[float, float]]]  # per line: its first cell's centre, its direction
+
+
+def _walk(t: np.ndarray, pitch: float) -> np.ndarray:
+    """Slot numbers of sorted glyph centres, walking along the line with a pitch that may drift (perspective
+    and print make it wander); a gap of about two pitches is a glyph the locator missed."""
+    ks = [0]
+    local = pitch
+    for prev, cur in itertools.pairwise(t):
+        step = float(cur - prev)
+        m = max(1, round(step / local))
+        ks.append(ks[-1] + m)
+        if m == 1:
+            local = 0.7 * local + 0.3 * step
+    return np.asarray(ks)
+
+
+def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True) -> list[float]:
+    """Cell centres along one line (from the grid's start).
+
+    A smooth curve through the glyphs' slots gives where each slot should be, following a pitch that changes
+    along the line (a photo taken at an angle); each slot then moves onto the glyph found within a third of a
+    pitch of it, and slots without one move with their neighbours.
+    """
+    curve = np.arange(n, dtype=float) * pitch
+    if follow_curve and t.size >= 4:
+        ks = _walk(t, pitch) + round(float(t[0]) / pitch)
+        keep = (ks >= 0) & (ks < n)
+        if int(keep.sum()) >= 4:
+            degree = 2 if int(keep.sum()) >= 12 else 1
+            fit = np.polyfit(ks[keep].astype(float), t[keep], degree)
+            curve = np.polyval(fit, np.arange(n, dtype=float))
+    found_k, found_r = [], []
+    for k, e in enumerate(curve):
+        if t.size:
+            j = int(np.argmin(np.abs(t - e)))
+            if abs(t[j] - e) < 0.35 * pitch:
+                found_k.append(k)
+                found_r.append(float(t[j] - e))
+    if not found_k:
+        return [float(x) for x in curve]
+    return [float(x) for x in curve + np.interp(np.arange(n), found_k, found_r)]
 
 
 def _project(line: Line, origin: np.ndarray, d: np.ndarray, nrm: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
@@ -48,8 +92,9 @@ def _project(line: Line, origin: np.ndarray, d: np.ndarray, nrm: np.ndarray, sca
     return (pts - origin) @ d, float(np.median((pts - origin) @ nrm))
 
 
-def grid_for(candidate: Candidate, flip: bool = False) -> Grid | None:
-    """The common cell grid of a candidate's lines; None when no MRZ length fits."""
+def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True) -> Grid | None:
+    """The common cell grid of a candidate's lines; None when no MRZ length fits. *follow_curve* lets the slots
+    follow a pitch that changes along the line (perspective); training renders are flat and leave it off."""
     s = candidate.scale
     angle = math.radians(candidate.angle + (180.0 if flip else 0.0))
     d = np.array([math.cos(angle), math.sin(angle)])
@@ -58,24 +103,35 @@ def grid_for(candidate: Candidate, flip: bool = False) -> Grid | None:
     origin = np.array([lines[0].xs.mean(), lines[0].ys.mean()]) / s
     projections = [_project(ln, origin, d, nrm, s) for ln in lines]
     pitch = float(np.median([ln.pitch for ln in lines])) / s
-    starts = [float(t.min()) for t, _ in projections]
-    ends = [float(t.max()) for t, _ in projections]
-    # refine the pitch on the line with the most glyphs: centres sit on integer multiples of it
-    t = np.sort(max(projections, key=lambda p: len(p[0]))[0])
+    # the line with the most glyphs sets the grid's extent: a stray blob beside a shorter line, or the merged
+    # fillers at its end, must not shift every cell
+    longest = max(range(len(lines)), key=lambda i: len(projections[i][0]))
+    t = np.sort(projections[longest][0])
     k = np.round((t - t[0]) / pitch)
-    if len(np.unique(k)) > 2:
+    if len(np.unique(k)) > 2:  # refine the pitch: centres sit on integer multiples of it
         pitch = float(np.polyfit(k, t, 1)[0])
-    start, end = min(starts), max(ends)
-    n_obs = round((end - start) / pitch) + 1
+    start = float(t[0])
+    n_obs = round((float(t[-1]) - start) / pitch) + 1
     n = min(LENGTHS, key=lambda length: abs(length - n_obs))
     if abs(n - n_obs) > 3:
         return None
-    offsets = sorted(off for _, off in projections)
-    order = np.argsort([off for _, off in projections])
-    first = origin + d * start + nrm * projections[int(order[0])][1]
-    glyph = float(np.median([ln.height for ln in lines])) / s
+    order = [int(i) for i in np.argsort([off for _, off in projections])]
+    offsets = [projections[i][1] for i in order]
+    first = origin + d * start + nrm * offsets[0]
+    glyph = max(ln.height for ln in lines) / s  # a line of fillers measures short: the digits' line does not
+    cell_t = [_snap(np.sort(projections[i][0]) - start, pitch, n, follow_curve) for i in order]
+    rows = []
+    for i, off in zip(order, offsets, strict=True):
+        # each line keeps its own direction: in a photo taken at an angle the lines of one MRZ converge
+        pts = np.stack([lines[i].xs, lines[i].ys], axis=1) / s
+        centre = pts.mean(axis=0)
+        di = np.array([math.cos(math.radians(lines[i].angle)), math.sin(math.radians(lines[i].angle))])
+        di = di if float(di @ d) >= 0 else -di
+        anchor = origin + d * start + nrm * off
+        p0 = centre + di * float((anchor - centre) @ di)
+        rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
     return Grid((float(first[0]), float(first[1])), (float(d[0]), float(d[1])), (float(nrm[0]), float(nrm[1])),
-                pitch, [o - offsets[0] for o in offsets], glyph, n)
+                pitch, [o - offsets[0] for o in offsets], glyph, n, cell_t, rows)
 
 
 def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
@@ -83,9 +139,10 @@ def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
     x = (k + 1) * cell width."""
     k = GLYPH_PX / grid.glyph
     cw = grid.pitch * k
-    d, nrm = np.array(grid.direction), np.array(grid.normal)
-    p0 = np.array(grid.origin) + nrm * grid.line_offsets[row]
-    width, height = round(cw * (grid.n + 1)), round(GLYPH_PX * 1.6)
+    p0, d = np.array(grid.rows[row][0]), np.array(grid.rows[row][1])
+    nrm = np.array([-d[1], d[0]])
+    reach = max(max(row_t) for row_t in grid.cell_t) / grid.pitch  # the last cell, in pitches from the first
+    width, height = round(cw * (max(grid.n - 1, reach) + 2)), round(GLYPH_PX * 1.6)
     src = np.array([p0, p0 + d * grid.pitch * grid.n, p0 + nrm * grid.glyph], dtype=np.float32)
     dst = np.array([[cw, height / 2], [cw * (grid.n + 1), height / 2], [cw, height / 2 + GLYPH_PX]],
                    dtype=np.float32)
@@ -94,15 +151,19 @@ def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
     return cv2.warpAffine(grey, m, (width, height), flags=interp, borderMode=cv2.BORDER_REPLICATE)
 
 
-def cells(strip: np.ndarray, n: int) -> np.ndarray:
-    """(n, CELL_H, CELL_W) cells, each centred on its glyph slot, contrast-normalised, ink high."""
-    _h, w = strip.shape
-    cw = w / (n + 1)
-    out = np.empty((n, CELL_H, CELL_W), np.float32)
-    for i in range(n):
-        c = cw * (i + 1)
+def cells(strip: np.ndarray, grid: Grid, row: int) -> np.ndarray:
+    """(n, CELL_H, CELL_W) cells of one line's strip, each centred on its glyph."""
+    w = strip.shape[1]
+    cw = GLYPH_PX / grid.glyph * grid.pitch
+    scale = cw / grid.pitch
+    out = np.empty((grid.n, CELL_H, CELL_W), np.float32)
+    for i, t in enumerate(grid.cell_t[row]):
+        c = cw + t * scale
         x0, x1 = round(c - cw / 2), round(c + cw / 2)
         cell = strip[:, max(0, x0) : min(w, x1)]
+        if cell.shape[1] < 2:  # a slot beyond the image's edge: blank paper
+            out[i] = 255.0
+            continue
         out[i] = cv2.resize(cell, (CELL_W, CELL_H), interpolation=cv2.INTER_AREA)
     return out
 

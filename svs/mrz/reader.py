@@ -17,6 +17,9 @@ from svs.mrz.parse import parse
 
 NAME = "svs"
 MAX_CANDIDATES = 4
+#: A reading whose characters average below this probability is not an MRZ read, whatever its check digits say.
+MIN_MEAN_CONFIDENCE = 0.7
+FAMILY = {"TD3": ("TD3", "MRVA"), "MRVA": ("TD3", "MRVA"), "TD2": ("TD2", "MRVB"), "MRVB": ("TD2", "MRVB")}
 
 
 @dataclass
@@ -32,34 +35,37 @@ def version() -> str:
     return recogniser().version
 
 
-def _score(dec: Decoded) -> tuple[int, float]:
+def _score(dec: Decoded) -> tuple[bool, float]:
+    """A reading whose every check digit passes beats one that fails; then the more probable one."""
     parsed = parse(dec.lines, date(2000, 1, 1))
-    passed = sum(parsed.checks.values()) if parsed.format else -1
     n = sum(len(x) for x in dec.lines)
-    return passed, dec.log_likelihood / max(n, 1)
+    return parsed.valid, dec.log_likelihood / max(n, 1)
 
 
 def read(image: np.ndarray) -> Reading | None:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     model = recogniser()
-    readings: list[tuple[tuple[int, float], Decoded, list[np.ndarray]]] = []
+    readings: list[tuple[tuple[bool, float], Decoded, list[np.ndarray]]] = []
     for cand in find_candidates(grey)[:MAX_CANDIDATES]:
         if not 2 <= len(cand.lines) <= 3:
             continue
-        best: tuple[tuple[int, float], Decoded, list[np.ndarray]] | None = None
+        best: tuple[tuple[bool, float], Decoded, list[np.ndarray]] | None = None
         for flip in (False, True):
             grid = grid_for(cand, flip)
             if grid is None:
                 continue
             strips = [line_strip(grey, grid, row) for row in range(len(grid.line_offsets))]
-            probs = [model.proba(features(cells(s, grid.n))) for s in strips]
+            probs = [model.proba(features(cells(s, grid, row))) for row, s in enumerate(strips)]
             fmt = format_for(len(strips), grid.n, probs[0][0])
             if fmt is None:
                 continue
-            dec = decode(probs, fmt)
-            score = _score(dec)
-            if best is None or score > best[0]:
-                best = (score, dec, strips)
+            for f in FAMILY.get(fmt, (fmt,)):  # passport or visa: let the whole reading decide, not one letter
+                dec = decode(probs, f)
+                if float(np.mean([c for row in dec.confidence for c in row])) < MIN_MEAN_CONFIDENCE:
+                    continue
+                score = _score(dec)
+                if best is None or score > best[0]:
+                    best = (score, dec, strips)
         if best is not None:
             readings.append(best)
     if not readings:
