@@ -37,9 +37,7 @@ def jitter(grid: Grid, rng: np.random.Generator) -> Grid:
     """Small grid errors, as the locator makes on real images."""
     shift = float(rng.uniform(-0.15, 0.15)) * grid.pitch
     d = np.array(grid.direction)
-    origin = np.array(grid.origin) + d * shift
-    return Grid((float(origin[0]), float(origin[1])), grid.direction, grid.normal, grid.pitch, grid.line_offsets,
-                grid.glyph * float(1 + rng.uniform(-0.08, 0.08)), grid.n,
+    return Grid(grid.direction, grid.pitch, grid.glyph * float(1 + rng.uniform(-0.08, 0.08)), grid.n,
                 [[t + float(rng.normal(0, 0.05)) * grid.pitch for t in row] for row in grid.cell_t],
                 [((p[0] + float(d[0]) * shift, p[1] + float(d[1]) * shift), v) for p, v in grid.rows])
 
@@ -70,7 +68,7 @@ def sample(rng: np.random.Generator, n_docs: int) -> tuple[np.ndarray, np.ndarra
         grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
         for cand in find_candidates(img)[:1]:
             grid = grid_for(cand, follow_curve=False)
-            if grid is None or grid.n != len(lines[0]) or len(grid.line_offsets) != len(lines):
+            if grid is None or grid.n != len(lines[0]) or len(grid.rows) != len(lines):
                 continue
             if rng.random() < 0.5:
                 grid = jitter(grid, rng)

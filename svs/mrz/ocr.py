@@ -35,11 +35,8 @@ def models_dir() -> Path:
 class Grid:
     """Cell centres along each line, in original image pixels, and the common pitch."""
 
-    origin: tuple[float, float]  # centre of the first cell of the first line
-    direction: tuple[float, float]  # unit vector along the lines
-    normal: tuple[float, float]  # unit vector from one line to the next
+    direction: tuple[float, float]  # unit vector along the lines, common to the MRZ
     pitch: float
-    line_offsets: list[float]  # distance of each line from the first, along the normal
     glyph: float  # glyph height
     n: int  # cells per line
     cell_t: list[list[float]]  # per line, each cell's centre along the line from the line's first cell
@@ -117,7 +114,6 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         return None
     order = [int(i) for i in np.argsort([off for _, off in projections])]
     offsets = [projections[i][1] for i in order]
-    first = origin + d * start + nrm * offsets[0]
     glyph = max(ln.height for ln in lines) / s  # a line of fillers measures short: the digits' line does not
     cell_t = [_snap(np.sort(projections[i][0]) - start, pitch, n, follow_curve) for i in order]
     rows = []
@@ -130,8 +126,7 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         anchor = origin + d * start + nrm * off
         p0 = centre + di * float((anchor - centre) @ di)
         rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
-    return Grid((float(first[0]), float(first[1])), (float(d[0]), float(d[1])), (float(nrm[0]), float(nrm[1])),
-                pitch, [o - offsets[0] for o in offsets], glyph, n, cell_t, rows)
+    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows)
 
 
 def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:

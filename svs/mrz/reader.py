@@ -54,7 +54,7 @@ def read(image: np.ndarray) -> Reading | None:
             grid = grid_for(cand, flip)
             if grid is None:
                 continue
-            strips = [line_strip(grey, grid, row) for row in range(len(grid.line_offsets))]
+            strips = [line_strip(grey, grid, row) for row in range(len(grid.rows))]
             probs = [model.proba(features(cells(s, grid, row))) for row, s in enumerate(strips)]
             fmt = format_for(len(strips), grid.n, probs[0][0])
             if fmt is None:
