@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from svs import pipeline
@@ -18,7 +19,7 @@ from svs.pipeline import Options
 from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import BatchSummary, ItemResult, Source
-from svs.storage import open_store
+from svs.storage import Store, open_store
 from svs.summary import build_summary, store_summary
 
 log = get_logger("svs.api")
@@ -42,9 +43,15 @@ def failed_result(batch_id: str, item: BatchItem, code: str, options: Options, s
     )
 
 
+@lru_cache(maxsize=4)
+def _store(url: str) -> Store:
+    """One store (and so one S3 client) per process, not one per item."""
+    return open_store(url)
+
+
 def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options) -> ItemResult:
     """One item of a batch folder, read from disk and processed into the store."""
-    store = open_store(store_url)
+    store = _store(store_url)
     try:
         data = read_file(root, item.name, options.limits)
     except IntakeError as exc:

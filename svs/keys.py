@@ -55,6 +55,15 @@ def batch_summary(batch_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/summary.json"
 
 
+def batch_summary_version(batch_id: str, sha256: str) -> str:
+    """A later, different summary of a batch run again: beside the first, never over it."""
+    return f"batches/{check_id(batch_id, 'batch id')}/summary-{check_sha(sha256)[:16]}.json"
+
+
+def batch_summary_claim(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/summary.claim"
+
+
 def batch_summary_marker(batch_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/summary.published"
 

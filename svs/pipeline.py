@@ -38,7 +38,7 @@ from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
 from svs.storage.base import Store
-from svs.thresholds import DEFAULT_PROFILE, Profile
+from svs.thresholds import DEFAULT_PROFILE, PageThresholds, Profile
 
 T = TypeVar("T")
 log = get_logger("svs.pipeline")
@@ -91,6 +91,13 @@ def _source(name: str, data: bytes, page: int | None, pg: Page | None, content_t
     )
 
 
+def page_quality(pg: Page, thresholds: PageThresholds) -> QualityResult:
+    """Page-quality checks on the page's half-resolution greyscale decode."""
+    grey = pg.grey_half
+    return quality.measure(quality.QualityInput(grey, grey.shape[1] / pg.width, pg.dpi), pg.width, pg.height,
+                           thresholds)
+
+
 def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | None,
             options: Options = Options()) -> Analysis:
     """Run every check on one item. Bad input is a result with an ``input.*`` reason, never an exception."""
@@ -106,8 +113,7 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
                         [exc.code], None, None, None, None, {}, timer.ms)
 
     with timer.stage("quality"):
-        q = quality.measure(quality.QualityInput(grey, grey.shape[1] / pg.width, pg.dpi), pg.width, pg.height,
-                            options.profile.page)
+        q = page_quality(pg, options.profile.page)
 
     doc_type = declared
     mrz_res: MrzResult | None = None

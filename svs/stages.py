@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from svs import photo, quality
+from svs import photo
 from svs.errors import IntakeError
 from svs.intake import Page, load_page, probe
 from svs.mrz.read import read_mrz
-from svs.pipeline import Options
+from svs.pipeline import Options, page_quality
 
 
 def _pages(path: Path, options: Options) -> list[Page]:
@@ -27,10 +27,7 @@ def _pages(path: Path, options: Options) -> list[Page]:
 
 
 def _quality(page: Page, options: Options) -> dict[str, Any]:
-    grey = page.grey_half
-    q = quality.measure(quality.QualityInput(grey, grey.shape[1] / page.width, page.dpi), page.width, page.height,
-                        options.profile.page)
-    return q.model_dump()
+    return page_quality(page, options.profile.page).model_dump()
 
 
 def _mrz(page: Page, options: Options) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from svs import keys
 from svs.errors import ObjectConflict
 from svs.intake import sha256_hex
-from svs.keys import batch_summary
 from svs.schema import BatchSummary, ItemResult
 from svs.storage.base import Store
 
@@ -28,10 +28,10 @@ def store_summary(store: Store, summary: BatchSummary) -> BatchSummary:
     """Store the summary create-only. A batch re-run with different results gets a new, content-named object
     beside the first: nothing is overwritten."""
     body = summary.model_dump_json(exclude={"stored"}).encode()
-    key = batch_summary(summary.batch_id)
+    key = keys.batch_summary(summary.batch_id)
     try:
         entry = store.put(key, body, "summary", "application/json")
     except ObjectConflict:
-        key = key.replace("summary.json", f"summary-{sha256_hex(body)[:16]}.json")
+        key = keys.batch_summary_version(summary.batch_id, sha256_hex(body))
         entry = store.put(key, body, "summary", "application/json")
     return summary.model_copy(update={"stored": [entry]})

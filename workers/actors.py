@@ -69,15 +69,15 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], cl
     The first message to see the batch complete claims the summary by creating a claim object holding its own
     message id; a redelivery of that same message may claim again, any other message may not.
     """
+    marker = keys.batch_summary_marker(batch_id)
+    if store.exists(marker):  # cheaper than listing the batch: a resubmitted batch stops here
+        return
     expected = {keys.result(batch_id, i["item_id"], i["sha256"]) for i in manifest["items"]}
     present = set(store.list(keys.batch_results_prefix(batch_id)))
     if not expected <= present:
         return
-    marker = keys.batch_summary_marker(batch_id)
-    if store.exists(marker):
-        return
     try:
-        store.put(keys.batch_summary(batch_id).replace("summary.json", "summary.claim"), claim.encode(), "claim")
+        store.put(keys.batch_summary_claim(batch_id), claim.encode(), "claim")
     except ObjectConflict:
         return  # another message claimed the summary; if it dies, its redelivery finishes the job
     results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
