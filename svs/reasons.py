@@ -68,6 +68,9 @@ _ALL: tuple[Reason, ...] = (
     _R("photo.uneven_lighting", Verdict.REFER, "The face is unevenly lit or shadowed."),
     _R("photo.blurred", Verdict.RESCAN, "The photo is not sharp."),
     _R("photo.not_colour", Verdict.REFER, "The photo is not in colour."),
+    _R("photo.shadow_behind_head", Verdict.REFER, "The head casts a shadow on the background."),
+    _R("photo.head_cut_off", Verdict.REFER, "The top of the head is cut off by the edge of the photo."),
+    _R("photo.photos_differ", Verdict.REFER, "The two photos on the sheet are not the same photo."),
     # machine readable zone
     _R("mrz.not_found", Verdict.REFER, "No machine readable zone was found on the document."),
     _R("mrz.invalid_check_digit", Verdict.REFER, "A check digit of the machine readable zone does not match."),

@@ -79,11 +79,32 @@ class Face(_Model):
     landmarks: dict[str, tuple[float, float]]
 
 
+class PhotoFailure(_Model):
+    reason: str = Field(description="reason code")
+    measure: str = Field(description="the measure that failed, a key of measures")
+    value: float
+    limit: float
+    text: str = Field(description="what is wrong, in words for the operator")
+    rule: str = Field(description="the rule the limit comes from")
+
+
+class SheetPhoto(_Model):
+    box: tuple[int, int, int, int] = Field(description="x, y, width, height of the print on the page, pixels")
+    compliant: bool
+    reasons: list[str]
+    measures: dict[str, float | None]
+    failures: list[PhotoFailure] = Field(default_factory=list)
+
+
 class PhotoResult(_Model):
     compliant: bool
     reasons: list[str]
     measures: dict[str, float | None]
     faces: list[Face]
+    failures: list[PhotoFailure] = Field(default_factory=list, description="each failing measure, explained")
+    profile: str = Field(default="", description="the photo profile judged against (uk-printed, uk-digital, icao)")
+    photos: list[SheetPhoto] = Field(
+        default_factory=list, description="printed photos found on a scanned sheet, each judged on its own")
     ms: float = 0.0
 
 

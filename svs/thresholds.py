@@ -6,7 +6,7 @@ under, so a verdict can be reproduced later with exactly the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -50,11 +50,124 @@ class PageThresholds:
 
 @dataclass(frozen=True)
 class PhotoThresholds:
+    """One photo profile. Ranges are inclusive; a measure outside its range fails with the reason named in
+    ``svs.photo.rules``. Where a rule gives no number, the number comes from measurements on real portraits
+    (``bench/bench_photo.py``) and says so."""
+
+    name: str = "uk-printed"
+    description: str = "UK printed passport photo, 35 x 45 mm, scanned by the operator"
     max_faces: Threshold = Threshold(1, "ICAO 9303 part 3 / UK rules: the photo shows one person only")
     min_face_confidence: Threshold = Threshold(0.90, "MTCNN output-net score accepted as a face")
     min_face_share: Threshold = Threshold(
-        0.04, "a detected face smaller than 4% of the photo area is a face in the background"
+        0.01, "a detected face smaller than 1% of the photo area is a face in the background, not the subject"
     )
+    # resolution: a printed photo is judged by the dpi it was scanned at, a digital one by its pixels
+    min_scan_dpi: Threshold = Threshold(
+        280, "ICAO 9303 part 3 recommends scanning printed photos at 300 dpi or more; 280 leaves room for the crop"
+    )
+    min_width_px: Threshold = Threshold(0, "printed photos: judged by scan dpi, not pixel count")
+    min_height_px: Threshold = Threshold(0, "printed photos: judged by scan dpi, not pixel count")
+    min_eye_distance_px: Threshold = Threshold(
+        60, "ISO/IEC 19794-5 token image: at least 60 pixels between the eye centres"
+    )
+    aspect_ratio: Threshold = Threshold(35 / 45, "UK and ICAO printed photos: 35 mm wide by 45 mm high")
+    aspect_tolerance: Threshold = Threshold(
+        0.04, "width:height within 4% of 35:45, allowing for the operator's crop of a scanned print"
+    )
+    # geometry
+    min_head_share: Threshold = Threshold(
+        29 / 45, "UK printed photo rules: crown to chin 29 to 34 mm of the 45 mm height (64.4%)"
+    )
+    max_head_share: Threshold = Threshold(
+        34 / 45, "UK printed photo rules: crown to chin 29 to 34 mm of the 45 mm height (75.6%)"
+    )
+    max_centre_offset: Threshold = Threshold(
+        0.06, "ISO/IEC 19794-5 full frontal: face midpoint between 45% and 55% of the width, widened to 6% for "
+        "landmark noise"
+    )
+    min_eye_line: Threshold = Threshold(
+        0.36, "ISO/IEC 19794-5 full frontal asks the eye line 50% to 70% up from the bottom, but with a head of "
+        "64-76% of the height (hair included) real portraits have their eyes 40-51% up: 36% is the floor"
+    )
+    max_eye_line: Threshold = Threshold(
+        0.70, "ISO/IEC 19794-5 full frontal: eye line 50% to 70% of the height, measured from the bottom"
+    )
+    min_crown_margin: Threshold = Threshold(
+        0.01, "UK rules: the whole head is in the photo; the crown may not touch the top edge"
+    )
+    max_roll_deg: Threshold = Threshold(8, "ISO/IEC 19794-5 pose: roll within 8 degrees")
+    max_yaw_deg: Threshold = Threshold(
+        20, "ISO/IEC 19794-5 pose asks 5 degrees; five landmarks read real frontal portraits at up to 17, so 20 "
+        "is the strictest limit that does not fail them (a profile reads 60-90)"
+    )
+    min_pitch_ratio: Threshold = Threshold(
+        0.42, "nose at 42% to 82% of the way from the eye line to the mouth: frontal real portraits 0.54-0.71"
+    )
+    max_pitch_ratio: Threshold = Threshold(
+        0.82, "nose at 42% to 82% of the way from the eye line to the mouth: frontal real portraits 0.54-0.71"
+    )
+    # appearance
+    min_background_lightness: Threshold = Threshold(
+        150, "UK rules: a plain cream or light grey background; median L* (0-255 scale) of the background"
+    )
+    max_background_spread: Threshold = Threshold(
+        18.0, "UK rules: plain background, no patterns or objects; 90th percentile colour distance (CIE76, "
+        "0-255 scale) from the background's median colour; measured (bench/bench_photo.py)"
+    )
+    max_background_texture: Threshold = Threshold(
+        6.0, "UK rules: plain background, no patterns or objects; mean gradient on the background after a "
+        "light blur; measured (bench/bench_photo.py)"
+    )
+    max_background_shadow: Threshold = Threshold(
+        22.0, "UK rules: no shadows behind the head; background next to the head darker than the rest by this "
+        "many L* levels (0-255 scale)"
+    )
+    min_highlight: Threshold = Threshold(
+        170, "UK rules: not too dark. Judged by the brightest 1% of the photo above the chin, not by skin tone: a "
+        "compliant photo has a light background (clean framings 209-238), an underexposed one has nothing light"
+    )
+    min_face_lightness: Threshold = Threshold(
+        45, "UK rules: not too dark; median L* (0-255) of the face below 45 shows no detail whatever the skin tone"
+    )
+    max_face_lightness: Threshold = Threshold(
+        235, "UK rules: not too bright; median L* of the face (0-255); clean framings 184-218"
+    )
+    max_face_clipped: Threshold = Threshold(
+        0.08, "UK rules: no washed-out skin; share of face pixels at L* 250 or above"
+    )
+    max_lighting_difference: Threshold = Threshold(
+        52.0, "UK rules: even light, no shadows on the face; L* (0-255) difference between the lit skin of the two "
+        "cheeks; real studio portraits measure up to 48 (bench/bench_photo.py)"
+    )
+    min_face_sharpness: Threshold = Threshold(
+        0.075, "UK rules: clear and in focus; face resampled to 64 px between the eyes, 95th percentile Laplacian "
+        "over the face's contrast; measured (bench/bench_photo.py): clean framings 0.15 and up, Gaussian blur of "
+        "3.5 px or more at 300 dpi 0.04 and under"
+    )
+    min_colour: Threshold = Threshold(
+        4.0, "UK rules: colour photos only; mean chroma of the face and background (CIE a*b*, 0-255 scale)"
+    )
+
+
+#: UK printed photos (scanned), UK digital photos, ICAO generic: one source for each profile's numbers.
+UK_PRINTED = PhotoThresholds()
+UK_DIGITAL = replace(
+    UK_PRINTED, name="uk-digital", description="UK digital passport photo (online application)",
+    min_scan_dpi=Threshold(0, "digital photos: judged by pixels, not dpi"),
+    min_width_px=Threshold(600, "UK digital photo rules: at least 600 pixels wide"),
+    min_height_px=Threshold(750, "UK digital photo rules: at least 750 pixels tall"),
+    aspect_ratio=Threshold(4 / 5, "UK digital photos: 600 x 750 pixels and larger in proportion (4:5)"),
+    aspect_tolerance=Threshold(0.05, "UK digital photos: 4:5 within 5%"),
+)
+ICAO_GENERIC = replace(
+    UK_PRINTED, name="icao", description="ICAO 9303 part 3 / ISO/IEC 19794-5 generic portrait",
+    min_scan_dpi=Threshold(0, "judged by eye distance"),
+    min_eye_distance_px=Threshold(90, "ICAO portrait quality guidance: at least 90 pixels between the eye centres"),
+    min_head_share=Threshold(0.70, "ICAO 9303 part 3 guidance: chin to crown 70% to 80% of the height"),
+    max_head_share=Threshold(0.80, "ICAO 9303 part 3 guidance: chin to crown 70% to 80% of the height"),
+    aspect_tolerance=Threshold(0.05, "ICAO: 35:45 within 5% (3:4 allowed)"),
+)
+PHOTO_PROFILES: dict[str, PhotoThresholds] = {p.name: p for p in (UK_PRINTED, UK_DIGITAL, ICAO_GENERIC)}
 
 
 @dataclass(frozen=True)
