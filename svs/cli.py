@@ -107,13 +107,14 @@ def _print_table(results: list[ItemResult]) -> None:
         Console().print(f"  [bold]{code}[/]: {REASONS[code].text if code in REASONS else code}")
 
 
-def _stage(stage: str, files: list[Path], as_json: bool, options: Options | None = None) -> None:
+def _stage(stage: str, files: list[Path], as_json: bool, options: Options | None = None,
+           overlay_dir: Path | None = None) -> None:
     from svs.stages import run_stage
 
     options = options or Options()
     ok_key = {"quality": "ok", "mrz": "valid", "photo": "compliant"}[stage]
     for path in files:
-        out = run_stage(stage, path, options)
+        out = run_stage(stage, path, options, overlay_dir)
         if as_json:
             _emit(out)
         else:
@@ -144,9 +145,24 @@ def mrz(
 
 
 @app.command()
-def photo(files: Annotated[list[Path], typer.Argument(help="Image files")], as_json: JsonOpt = False) -> None:
+def photo(
+    files: Annotated[list[Path], typer.Argument(help="Image files: photos, or scanned pages with printed photos")],
+    as_json: JsonOpt = False,
+    profile: Annotated[str, typer.Option(help="uk-printed (default: a scanned print), uk-digital or icao")] = "",
+    overlay: Annotated[Path | None, typer.Option(help="Write each input's annotated overlay (JPEG) here")] = None,
+) -> None:
     """Passport-photo compliance checks on image files."""
-    _stage("photo", files, as_json)
+    from dataclasses import replace
+
+    from svs.thresholds import DEFAULT_PROFILE, PHOTO_PROFILES
+
+    chosen = PHOTO_PROFILES.get(profile or DEFAULT_PROFILE.photo.name)
+    if chosen is None:
+        err.print(f"[red]unknown photo profile {profile!r}[/]: choose from {', '.join(PHOTO_PROFILES)}")
+        raise typer.Exit(2)
+    if overlay is not None:
+        overlay.mkdir(parents=True, exist_ok=True)
+    _stage("photo", files, as_json, Options(profile=replace(DEFAULT_PROFILE, photo=chosen)), overlay)
 
 
 @app.command()

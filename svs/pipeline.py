@@ -34,6 +34,7 @@ from svs.keys import original as original_key
 from svs.keys import result as result_key
 from svs.log import get_logger
 from svs.mrz.read import DEFAULT_READER, read_mrz_with_crop
+from svs.photo.overlay import photo_overlay
 from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
@@ -134,6 +135,11 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
     def check_photo() -> PhotoResult | None:
         return guarded("photo", lambda: photo.check_photo(pg.colour, options.profile.photo))
 
+    page_dpi = q.measures.get("dpi") or options.profile.page.assumed_dpi.value
+
+    def check_sheet() -> PhotoResult | None:
+        return guarded("photo", lambda: photo.check_sheet(pg.colour, page_dpi, options.profile.photo))
+
     shape = shape_of(pg.width, pg.height)
     if doc_type is None and options.photo and shape == "portrait_photo":
         photo_res = check_photo()
@@ -150,10 +156,17 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             mrz_res, mrz_crop = read
             if mrz_res.found:
                 doc_type = "mrz_document"
+    if options.photo and shape == "a4" and doc_type in (None, "application_form", "supporting_document"):
+        # a photo stapled to a form, or a strip of prints: each print is judged as a photo
+        photo_res = check_sheet()
+        if photo_res is not None and doc_type is None:
+            doc_type = "passport_photo"
     if doc_type is None:
         doc_type = "supporting_document" if shape == "a4" else "unknown"
     if doc_type == "passport_photo" and photo_res is None and options.photo and "photo" not in failed:
-        photo_res = check_photo()
+        photo_res = guarded("photo", lambda: photo.judge(pg.colour, options.profile.photo, page_dpi))
+    if photo_res is not None and doc_type != "passport_photo" and not photo_res.photos:
+        photo_res = None  # a face on a document that is not a photo (the data page's portrait) is not judged
 
     reasons: list[str] = []
     if doc_type != "passport_photo":
@@ -162,7 +175,7 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         q = q.model_copy(update={"applied": False})  # a photo is judged by the photo rules, not page rules
     if doc_type == "mrz_document" and mrz_res is not None:
         reasons.extend(mrz_res.reasons)
-    if doc_type == "passport_photo" and photo_res is not None:
+    if photo_res is not None:
         reasons.extend(photo_res.reasons)
     if failed:
         reasons.append("stage.failed")
@@ -170,9 +183,11 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         images = derived.derive(grey, q.measures.get("skew_deg") if doc_type != "passport_photo" else None)
         if doc_type == "mrz_document" and mrz_crop is not None:
             images["mrz"] = derived.encode_jpeg(mrz_crop, derived.NORMALISED_JPEG_QUALITY)
+        if photo_res is not None:
+            images["photo_overlay"] = derived.encode_jpeg(photo_overlay(pg.colour, photo_res, options.profile.photo),
+                                                          derived.NORMALISED_JPEG_QUALITY)
     return Analysis(_source(name, data, pg.page, pg, info.content_type), doc_type, list(dict.fromkeys(reasons)),
-                    q, mrz_res if doc_type == "mrz_document" else None,
-                    photo_res if doc_type == "passport_photo" else None, application_id, images, timer.ms)
+                    q, mrz_res if doc_type == "mrz_document" else None, photo_res, application_id, images, timer.ms)
 
 
 def _manifest_entry(key: str, data: bytes) -> StoredObject:

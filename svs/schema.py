@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]

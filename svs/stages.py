@@ -36,7 +36,20 @@ def _mrz(page: Page, options: Options) -> dict[str, Any]:
 
 
 def _photo(page: Page, options: Options) -> dict[str, Any]:
-    return photo.check_photo(page.colour, options.profile.photo).model_dump()
+    return photo.judge(page.colour, options.profile.photo, page.dpi).model_dump()
+
+
+def write_overlay(page: Page, result: dict[str, Any], options: Options, path: Path) -> str:
+    """The photo overlay for one page of an input, as a JPEG beside the others in ``path``; returns its path."""
+    from svs.derived import encode_jpeg
+    from svs.photo.overlay import photo_overlay
+    from svs.schema import PhotoResult
+
+    r = PhotoResult.model_validate({k: v for k, v in result.items() if k != "page"})
+    name = f"{page.info.name.rsplit('.', 1)[0]}{f'-p{page.page:03d}' if page.page else ''}.overlay.jpg"
+    target = path / name
+    target.write_bytes(encode_jpeg(photo_overlay(page.colour, r, options.profile.photo), 90))
+    return str(target)
 
 
 STAGES: dict[str, Callable[[Page, Options], dict[str, Any]]] = {"quality": _quality, "mrz": _mrz, "photo": _photo}
@@ -51,13 +64,20 @@ _FAILED: dict[str, Callable[[str], dict[str, Any]]] = {
 _MERGE_OK = {"quality": "ok", "mrz": "valid", "photo": "compliant"}
 
 
-def run_stage(stage: str, path: Path, options: Options = Options()) -> dict[str, Any]:
+def run_stage(stage: str, path: Path, options: Options = Options(), overlay_dir: Path | None = None,
+              ) -> dict[str, Any]:
     """The stage's result for one file. A multi-page file reports its first page's result at the top, the
-    union of all pages' reasons, and every page under ``pages``."""
+    union of all pages' reasons, and every page under ``pages``. With ``overlay_dir`` (photo stage), each page's
+    annotated overlay is written there and its path given as ``overlay``."""
     start = time.perf_counter()
     try:
         pages = _pages(path, options)
-        per_page = [STAGES[stage](p, options) | {"page": p.page} for p in pages]
+        per_page = []
+        for p in pages:
+            result = STAGES[stage](p, options) | {"page": p.page}
+            if overlay_dir is not None and stage == "photo":
+                result["overlay"] = write_overlay(p, result, options, overlay_dir)
+            per_page.append(result)
         out = dict(per_page[0])
         if len(per_page) > 1:
             out["reasons"] = list(dict.fromkeys(r for p in per_page for r in p.get("reasons", [])))

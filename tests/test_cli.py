@@ -101,3 +101,12 @@ def test_exported_json_schema_is_current(tmp_path: Path) -> None:
     docs = Path(__file__).resolve().parents[1] / "docs" / "schema"
     for path in write_json_schemas(tmp_path):
         assert (docs / path.name).read_text() == path.read_text(), f"run `make schema`: {path.name} is stale"
+
+
+def test_photo_profile_and_overlay_options(sample_batch: Path, tmp_path: Path) -> None:
+    p = svs("photo", str(sample_batch / "06-photo.jpg"), "--json", "--profile", "uk-digital", "--overlay",
+            str(tmp_path / "ov"))
+    out = json.loads(p.stdout)
+    assert out["profile"] == "uk-digital" and "photo.low_resolution" in out["reasons"]
+    assert out["failures"][0]["text"] and Path(out["overlay"]).is_file()
+    assert svs("photo", str(sample_batch / "06-photo.jpg"), "--profile", "nope").returncode == 2

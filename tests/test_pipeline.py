@@ -44,6 +44,7 @@ def test_sample_batch_types_and_reasons(sample_run) -> None:  # type: ignore[no-
     assert r["0005"].document_type == "mrz_document" and r["0005"].mrz and r["0005"].mrz["valid"]
     assert "mrz" in {s.role for s in r["0005"].stored}
     assert r["0006"].document_type == "passport_photo" and r["0006"].photo and len(r["0006"].photo["faces"]) == 1
+    assert r["0006"].photo["compliant"] and "photo_overlay" in {s.role for s in r["0006"].stored}
     assert [x.source.page for x in outcome.results if x.source.name == "07-supporting.tif"] == [1, 2]
     assert r["0008"].reasons == ["page.blank"]
     assert r["0009"].reasons == ["input.unreadable"] and r["0009"].verdict == "rejected"
@@ -130,3 +131,29 @@ def test_an_engine_that_raises_gives_a_result_with_stage_failed(monkeypatch: pyt
     monkeypatch.setattr(pipeline.zxing, "read", broken)
     a = analyse(form_jpeg, "x.jpg", None, None, Options(mrz=False))
     assert "stage.failed" in a.reasons and a.quality is not None and a.derived
+
+
+def test_printed_photos_on_a_scanned_page_are_judged_each_with_an_overlay(gen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import photoset
+
+    good, small = gen.portrait(), gen.portrait(head_share=0.5)
+    strip = gen.jpeg(photoset.sheet([good, small]), 92)
+    out = process_item(DirStore(tmp_path), "b1", "0001", "strip.jpg", strip, None, None, NO_MRZ)
+    assert out.document_type == "passport_photo" and out.verdict == "refer"
+    assert out.photo is not None and len(out.photo["photos"]) == 2
+    assert {"photo.head_too_small", "photo.photos_differ"} <= set(out.reasons)
+    assert "photo_overlay" in {s.role for s in out.stored}
+
+
+def test_a_photo_stapled_to_a_form_is_judged_on_the_form(gen, form_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import photoset
+
+    page = gen.jpeg(photoset.sheet([gen.portrait(head_share=0.5)], page=form_page, at=[(140, 215)]), 90)
+    out = process_item(DirStore(tmp_path), "b1", "0001", "form.jpg", page, None, None, NO_MRZ)
+    assert out.document_type == "application_form" and out.application_id == "PA-2026-000001"
+    assert out.photo is not None and "photo.head_too_small" in out.reasons
+
+
+def test_a_form_without_a_photo_has_no_photo_result(form_jpeg: bytes, tmp_path: Path) -> None:
+    out = process_item(DirStore(tmp_path), "b1", "0001", "form.jpg", form_jpeg, None, None, NO_MRZ)
+    assert out.photo is None and "photo_overlay" not in {s.role for s in out.stored}

@@ -118,11 +118,11 @@ def face_sharpness(grey: np.ndarray, p: Pose) -> float:
     e = p.eye_distance
     box = _clip_box(p.eye_mid[0] - 1.0 * e, p.eye_mid[1] - 0.5 * e, p.eye_mid[0] + 1.0 * e,
                     p.mouth_mid[1] + 0.3 * e, w, h)
-    face = _region(grey, box).astype(np.float32)
-    if face.size < 16:
+    crop = _region(grey, box).astype(np.float32)
+    if crop.size < 16:
         return 0.0
     scale = SHARPNESS_EYE_DISTANCE / e
-    face = cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    face = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     lo, hi = np.percentile(face, [5, 95])
     return float(np.percentile(np.abs(cv2.Laplacian(face, cv2.CV_32F)), 95) / max(8.0, hi - lo))
 
@@ -143,7 +143,8 @@ def measure(bgr: np.ndarray, lab: np.ndarray, hd: Head, p: Pose, nose: Point, fa
     return Appearance(
         background_lightness=bg_l, background_spread=spread, background_texture=texture,
         background_shadow=_shadow(lab, hd, p, face_width, bg_l),
-        face_lightness=float(np.median(skin_l)), highlight=float(np.percentile(lightness[: max(1, int(hd.chin_y))], 99)),
+        face_lightness=float(np.median(skin_l)),
+        highlight=float(np.percentile(lightness[: max(1, int(hd.chin_y))], 99)),
         face_clipped=float((skin_l >= 250).mean()),
         lighting_difference=lighting, face_sharpness=face_sharpness(grey, p), colour=colour,
     )
