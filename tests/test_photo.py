@@ -47,7 +47,7 @@ def test_a_well_framed_portrait_is_compliant_with_every_measure(gen) -> None:  #
 
 @pytest.mark.parametrize("defect", ["rotation", "head_too_small", "head_too_large", "off_centre", "blur", "dark",
                                     "bright", "greyscale", "two_faces", "low_resolution", "busy_background",
-                                    "uneven_lighting", "aspect_ratio"])
+                                    "uneven_lighting", "aspect_ratio", "shadow_behind_head"])
 def test_each_defect_raises_its_reason_code(defect: str, defects, astronaut) -> None:  # type: ignore[no-untyped-def]
     reason, make = defects[defect]
     rng = np.random.default_rng(11)

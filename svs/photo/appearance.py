@@ -65,30 +65,29 @@ def _background(lab: np.ndarray, mask: np.ndarray) -> tuple[float | None, float 
     return float(median[0]), spread, texture
 
 
-def _shadow(lab: np.ndarray, hd: Head, p: Pose, face_width: float, background_lightness: float | None) -> float | None:
-    """How much darker the background beside the head is than the background as a whole: a shadow cast by the
-    head. Only background-coloured pixels count (hair is darker still and differs in colour from a shadow)."""
+def _shadow(lab: np.ndarray, hd: Head, p: Pose, background_lightness: float | None) -> float | None:
+    """How much darker the darkest part of the backdrop is than its lightest part, on the rows beside the face
+    (the eyes down to halfway to the chin): a shadow the head casts darkens one side. Taken on the same rows, so
+    a backdrop's even fall-off from top to bottom is not a shadow; hair and skin are not backdrop and do not
+    count (backdrop: smooth, the top rows' colour, not much darker than the backdrop's lightness)."""
     if background_lightness is None:
         return None
-    h, w = lab.shape[:2]
-    ref = lab[: max(2, h // 12)].reshape(-1, 3).astype(np.float32)
-    ref_ab = np.median(ref[:, 1:], axis=0)
-    values: list[float] = []
-    for side in (-1, 1):
-        inner = hd.centre_x + side * 0.75 * face_width
-        outer = hd.centre_x + side * 1.05 * face_width
-        x0, y0, x1, y1 = _clip_box(min(inner, outer), p.eye_mid[1], max(inner, outer), hd.chin_y, w, h)
-        if x1 - x0 < 3 or y1 - y0 < 3:
-            continue
-        px = lab[y0:y1, x0:x1].reshape(-1, 3).astype(np.float32)
-        same_colour = np.linalg.norm(px[:, 1:] - ref_ab, axis=1) < 10
-        not_hair = px[:, 0] > 0.7 * background_lightness  # a shadow dims, hair is darker still
-        keep = px[same_colour & not_hair, 0]
-        if keep.size >= 0.3 * len(px):
-            values.append(float(np.median(keep)))
-    if not values:
+    h = lab.shape[0]
+    y0, y1 = int(max(0, p.eye_mid[1])), int(min(h, (p.eye_mid[1] + hd.chin_y) / 2))
+    if y1 - y0 < 4:
         return None
-    return max(0.0, background_lightness - min(values))
+    rows = lab[y0:y1].astype(np.float32)
+    ref_ab = np.median(lab[: max(2, h // 12)].reshape(-1, 3)[:, 1:].astype(np.float32), axis=0)
+    lightness = rows[:, :, 0]
+    mean = cv2.blur(lightness, (5, 5))
+    local_sd = np.sqrt(np.maximum(0.0, cv2.blur(lightness * lightness, (5, 5)) - mean * mean))
+    backdrop = ((np.linalg.norm(rows[:, :, 1:] - ref_ab, axis=2) < 10) & (lightness > 0.5 * background_lightness)
+                & (local_sd < 2.5))  # a backdrop, lit or shaded, is smooth; hair is not
+    values = lightness[backdrop]
+    if values.size < 100:
+        return None
+    lo, hi = np.percentile(values, [5, 95])
+    return float(hi - lo)
 
 
 def _face_boxes(p: Pose, nose: Point, w: int, h: int) -> tuple[tuple[int, int, int, int],
@@ -142,7 +141,7 @@ def measure(bgr: np.ndarray, lab: np.ndarray, hd: Head, p: Pose, nose: Point, fa
     grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     return Appearance(
         background_lightness=bg_l, background_spread=spread, background_texture=texture,
-        background_shadow=_shadow(lab, hd, p, face_width, bg_l),
+        background_shadow=_shadow(lab, hd, p, bg_l),
         face_lightness=float(np.median(skin_l)),
         highlight=float(np.percentile(lightness[: max(1, int(hd.chin_y))], 99)),
         face_clipped=float((skin_l >= 250).mean()),

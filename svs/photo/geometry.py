@@ -23,7 +23,7 @@ CHIN_PRIOR = 0.6
 #: turns the nose's sideways offset into a yaw angle.
 NOSE_DEPTH_EYE_DISTANCES = 0.5
 #: Colour distance (CIE76 on the 0-255 Lab scale) above which a pixel is not background.
-HEAD_COLOUR_DISTANCE = 18.0
+HEAD_COLOUR_DISTANCE = 12.0
 
 
 @dataclass(frozen=True)
