@@ -4,12 +4,15 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup system run test services lint bench schema clean
+.PHONY: setup system system-test run test services lint bench schema clean
 
 setup: system $(STAMP)
 
 system:
-	@scripts/install-system-packages.sh
+	@scripts/install-system-packages.sh system-packages.txt
+
+system-test:
+	@scripts/install-system-packages.sh system-packages.txt system-packages-test.txt
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,7 @@ run: setup
 services:
 	@scripts/start-services.sh
 
-test: setup services
+test: setup system-test services
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 lint: setup

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install the Debian packages of system-packages.txt (and python3-venv) that are missing. Idempotent.
+# Install the Debian packages of the given lists (default system-packages.txt), and python3-venv, that are
+# missing. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=$(grep -v '^\s*#' system-packages.txt | grep -v '^\s*$')
+lists=("${@:-system-packages.txt}")
+packages=$(cat "${lists[@]}" | grep -v '^\s*#' | grep -v '^\s*$')
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages="$packages python3-venv"; fi
 missing=""
 for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

@@ -51,8 +51,10 @@ def run(
     jobs: Annotated[int, typer.Option(help="Parallel processes (0: one per core)", min=0)] = 0,
     no_mrz: Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")] = False,
     no_photo: Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the batch report (one HTML file) here")] = None,
 ) -> None:
-    """Process a batch folder in this process, with no broker (the embedded mode)."""
+    """Process a batch folder in this process, with no broker (the embedded mode). The batch report is kept in
+    the store beside the batch (batches/<id>/report.html)."""
     from svs.api import run_batch
     from svs.batch import BatchError
     from svs.storage import DEFAULT_STORE
@@ -73,6 +75,8 @@ def run(
     try:
         with progress:
             outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo), on_result)
+            progress.update(task, description="report")
+            body = write_report(store_url, outcome.batch.batch_id, report)
     except (BatchError, ConfigError) as exc:
         err.print(f"[red]{exc.code}:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -86,7 +90,22 @@ def run(
         s = outcome.summary
         err.print(f"batch [bold]{s.batch_id}[/]: {s.items} items, " +
                   ", ".join(f"{k} {v}" for k, v in s.verdicts.items()) + f"; stored in {store_url}")
+        if report is not None:
+            err.print(f"report: {report} ({len(body) / 1e6:.1f} MB)")
     raise typer.Exit(1 if outcome.failures else 0)
+
+
+def write_report(store_url: str, batch_id: str, path: Path | None) -> bytes:
+    """Build the batch report from the store, keep it there, and write it to *path* where one is given."""
+    from svs.report import build_report, store_report
+    from svs.storage import open_store
+
+    store = open_store(store_url)
+    body = build_report(store, batch_id)
+    store_report(store, batch_id, body)
+    if path is not None:
+        path.write_bytes(body)
+    return body
 
 
 _COLOURS = {"accepted": "green", "refer": "yellow", "rescan": "magenta", "rejected": "red"}
@@ -163,6 +182,35 @@ def photo(
     if overlay is not None:
         overlay.mkdir(parents=True, exist_ok=True)
     _stage("photo", files, as_json, Options(profile=replace(DEFAULT_PROFILE, photo=chosen)), overlay)
+
+
+@app.command()
+def serve(
+    store: Annotated[str | None, typer.Option(help="Store URL (default ./svs-data or $SVS_STORE_URL)")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8600,
+    token: Annotated[str | None, typer.Option(help="Access token (default $SVS_SERVE_TOKEN, else a new one)")] = None,
+) -> None:
+    """The dashboard: batches with live progress, each batch's items and pictures, a JSON API (token required)."""
+    import secrets
+
+    import uvicorn
+
+    from svs.serve import create_app
+    from svs.storage import DEFAULT_STORE, open_store
+
+    store_url = store or os.environ.get("SVS_STORE_URL") or DEFAULT_STORE
+    chosen = token or os.environ.get("SVS_SERVE_TOKEN") or secrets.token_urlsafe(24)
+    try:
+        app_ = create_app(open_store(store_url), chosen)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if not (token or os.environ.get("SVS_SERVE_TOKEN")):
+        err.print(f"dashboard: http://{host}:{port}/?token={chosen}")
+    else:
+        err.print(f"dashboard: http://{host}:{port}/ (token from {'--token' if token else 'SVS_SERVE_TOKEN'})")
+    uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()

@@ -70,3 +70,12 @@ def batch_summary_marker(batch_id: str) -> str:
 
 def batch_results_prefix(batch_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/items/"
+
+
+def batch_report(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/report.html"
+
+
+def batch_report_version(batch_id: str, sha256: str) -> str:
+    """A later, different report of the same batch: beside the first, never over it."""
+    return f"batches/{check_id(batch_id, 'batch id')}/report-{check_sha(sha256)[:16]}.html"

@@ -36,6 +36,7 @@ from svs.log import get_logger
 from svs.mrz.read import DEFAULT_READER, read_mrz_with_crop
 from svs.photo.overlay import photo_overlay
 from svs.provenance import provenance
+from svs.quality_overlay import draw_quality
 from svs.reasons import verdict_for
 from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
 from svs.storage.base import Store
@@ -183,6 +184,9 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         images = derived.derive(grey, q.measures.get("skew_deg") if doc_type != "passport_photo" else None)
         if doc_type == "mrz_document" and mrz_crop is not None:
             images["mrz"] = derived.encode_jpeg(mrz_crop, derived.NORMALISED_JPEG_QUALITY)
+        if doc_type != "passport_photo" and q.reasons and any(r.startswith("page.") for r in q.reasons):
+            images["quality_overlay"] = derived.encode_jpeg(
+                draw_quality(grey, q, options.profile.page.max_edge_ink.value), derived.NORMALISED_JPEG_QUALITY)
         if photo_res is not None:
             images["photo_overlay"] = derived.encode_jpeg(photo_overlay(pg.colour, photo_res, options.profile.photo),
                                                           derived.NORMALISED_JPEG_QUALITY)

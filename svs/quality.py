@@ -155,6 +155,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "sharpness": None if sharpness is None else round(sharpness, 2),
         "skew_deg": skew,
         "edge_ink": round(max(edge_ink.values()), 4),
+        **{f"edge_ink_{side}": round(v, 4) for side, v in edge_ink.items()},
     }
     thresholds = {
         "min_dpi": t.min_dpi.value,

@@ -19,6 +19,7 @@ from svs.errors import ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
 from svs.schema import ItemResult
 from svs.storage import Store, open_store
+from svs.report import build_report, store_report
 from svs.summary import build_summary, store_summary
 from workers.broker import make_broker
 from workers.channels import Channel, open_channel
@@ -82,6 +83,7 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], cl
         return  # another message claimed the summary; if it dies, its redelivery finishes the job
     results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
     summary = store_summary(store, build_summary(batch_id, results))
+    store_report(store, batch_id, build_report(store, batch_id))  # idempotent: a redelivery stores the same bytes
     if publish_once(store, marker, summary.model_dump_json().encode()):
         logger.info("batch summary published", extra={"batch_id": batch_id, "count": summary.items})
 

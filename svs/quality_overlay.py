@@ -1,0 +1,50 @@
+"""The operator's picture of a page-quality problem: the page as scanned, with what is wrong marked on it.
+
+A crooked page gets a line along its measured text direction beside a level one; a cut-off page a red bar on
+each edge where content runs off; every failing check is named in words beneath.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from svs.reasons import REASONS
+from svs.schema import QualityResult
+
+RED = (40, 40, 220)
+GREEN = (60, 170, 60)
+WIDTH = 480
+LINE_PX = 20
+
+
+def draw_quality(grey_half: np.ndarray, q: QualityResult, max_edge_ink: float) -> np.ndarray:
+    """An overlay (BGR, ``WIDTH`` pixels wide) for a page with page-quality reasons."""
+    s = WIDTH / grey_half.shape[1]
+    small = cv2.resize(grey_half, (WIDTH, max(1, round(grey_half.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    img = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+    h, w = img.shape[:2]
+    m = q.measures
+    skew = m.get("skew_deg")
+    if "page.skewed" in q.reasons and skew is not None:
+        cx, cy, half = w / 2, h / 2, w * 0.4
+        dx, dy = half * math.cos(math.radians(skew)), half * math.sin(math.radians(skew))
+        cv2.line(img, (round(cx - half), round(cy)), (round(cx + half), round(cy)), GREEN, 2, cv2.LINE_AA)
+        cv2.line(img, (round(cx - dx), round(cy - dy)), (round(cx + dx), round(cy + dy)), RED, 3, cv2.LINE_AA)
+    if "page.cropped" in q.reasons:
+        bar = max(4, w // 60)
+        sides = {"top": ((0, 0), (w, bar)), "bottom": ((0, h - bar), (w, h)),
+                 "left": ((0, 0), (bar, h)), "right": ((w - bar, 0), (w, h))}
+        for side, (p0, p1) in sides.items():
+            value = m.get(f"edge_ink_{side}")
+            if value is not None and value > max_edge_ink:
+                cv2.rectangle(img, p0, p1, RED, -1)
+    lines = [REASONS[r].text if r in REASONS else r for r in q.reasons]
+    strip = np.full((LINE_PX * len(lines) + 8, w, 3), 255, np.uint8)
+    for i, text in enumerate(lines):
+        safe = text.encode("ascii", "replace").decode("ascii")
+        cv2.putText(strip, safe[: w // 8], (6, 16 + i * LINE_PX), cv2.FONT_HERSHEY_SIMPLEX, 0.45, RED, 1,
+                    cv2.LINE_AA)
+    return np.vstack([img, strip])

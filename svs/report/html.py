@@ -1,0 +1,140 @@
+"""The batch report: one self-contained HTML page (styles, script and pictures inside; nothing fetched), for
+operators. Counts per verdict and reason, the rescan list first, then every item with its pictures and its
+reasons in plain words; buttons filter the items by verdict.
+
+Everything that came from a file or from OCR (names, MRZ text, barcode contents) is untrusted and escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from svs.reasons import REASONS
+from svs.report.collect import BatchView, Picture
+from svs.schema import ItemResult
+
+VERDICT_ORDER = ("rescan", "rejected", "refer", "accepted")
+VERDICT_WORDS = {
+    "rescan": "Rescan: scan the paper again",
+    "rejected": "Rejected: the file is unusable",
+    "refer": "Refer: a person must look",
+    "accepted": "Accepted",
+}
+
+STYLE = """
+body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f4f4f2}
+header{background:#1d3557;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}
+main{padding:16px 24px}.counts{display:flex;gap:12px;flex-wrap:wrap;margin:8px 0 16px}
+.count{background:#fff;border-radius:6px;padding:10px 16px;border-left:6px solid #999;min-width:110px}
+.count b{display:block;font-size:26px}.v-rescan{border-color:#b5179e}.v-rejected{border-color:#d62828}
+.v-refer{border-color:#e9a100}.v-accepted{border-color:#2a9d8f}
+table{border-collapse:collapse;background:#fff;margin-bottom:16px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;
+text-align:left}.filters button{font:inherit;margin-right:6px;padding:6px 12px;border:1px solid #999;
+border-radius:4px;background:#fff;cursor:pointer}.filters button[aria-pressed=true]{background:#1d3557;color:#fff}
+.rescan-list{background:#fff;border:2px solid #b5179e;border-radius:6px;padding:8px 16px;margin-bottom:16px}
+.rescan-list li{margin:4px 0}.items{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}
+.item{background:#fff;border-radius:6px;padding:10px;border-top:6px solid #999}.item.v-rescan{border-top-color:#b5179e}
+.item.v-rejected{border-top-color:#d62828}.item.v-refer{border-top-color:#e9a100}.item.v-accepted{border-top-color:#2a9d8f}.item h3{margin:0 0 4px;
+font-size:16px;word-break:break-all}.item .meta{color:#555;font-size:13px}.pics{display:flex;gap:6px;
+flex-wrap:wrap;margin:6px 0}.pics figure{margin:0}.pics img{max-width:160px;max-height:220px;border:1px solid #ccc}
+.pics figcaption{font-size:11px;color:#555;max-width:160px}.reasons li{margin:2px 0}.code{font-family:monospace;
+font-size:12px;color:#555}.progress{background:#ddd;border-radius:4px;height:12px;max-width:480px}
+.progress div{background:#2a9d8f;height:12px;border-radius:4px}
+"""
+
+SCRIPT = """
+document.querySelectorAll('.filters button').forEach(function(b){b.addEventListener('click',function(){
+ var v=b.dataset.verdict;document.querySelectorAll('.filters button').forEach(function(o){
+ o.setAttribute('aria-pressed',o===b?'true':'false')});
+ document.querySelectorAll('.item').forEach(function(it){it.hidden=!(v==='all'||it.dataset.verdict===v)});
+ var n=document.querySelectorAll('.item:not([hidden])').length;document.getElementById('shown').textContent=n;});});
+"""
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def _reason_words(code: str) -> str:
+    r = REASONS.get(code)
+    return r.text if r else code
+
+
+def _item_title(r: ItemResult) -> str:
+    page = f", page {r.source.page}" if r.source.page else ""
+    return f"{r.item_id}: {r.source.name}{page}"
+
+
+def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
+    figs = []
+    for pic in pictures:
+        if img_src is not None:
+            src = img_src.format(item=r.item_id, role=pic.role)
+        elif pic.data is not None:
+            src = _data_uri(pic.data)
+        else:
+            continue
+        caption = pic.caption
+        figs.append(f'<figure><img src="{escape(src)}" alt="{escape(caption)}"><figcaption>{escape(caption)}'
+                    f"</figcaption></figure>")
+    reasons = "".join(f'<li>{escape(_reason_words(c))} <span class="code">{escape(c)}</span></li>'
+                      for c in r.reasons)
+    failures = []
+    if r.photo:
+        failures += [str(f.get("text", "")) for f in r.photo.get("failures", [])]
+    detail = "".join(f"<li>{escape(t)}</li>" for t in failures if t)
+    app = f" &middot; application {escape(r.application_id)}" if r.application_id else ""
+    return (f'<article class="item v-{escape(r.verdict)}" data-verdict="{escape(r.verdict)}" id="item-{escape(r.item_id)}">'
+            f"<h3>{escape(_item_title(r))}</h3>"
+            f'<div class="meta">{escape(VERDICT_WORDS.get(r.verdict, r.verdict))} &middot; '
+            f"{escape(r.document_type.replace('_', ' '))}{app}</div>"
+            f'<div class="pics">{"".join(figs)}</div>'
+            f'<ul class="reasons">{reasons}{detail}</ul></article>')
+
+
+def render(view: BatchView, *, img_src: str | None = None, live: bool = False) -> str:
+    """The report page. ``img_src`` (a format string with ``{item}`` and ``{role}``) links pictures instead
+    of embedding them, for the dashboard; ``live`` adds a progress bar and reloads while the batch runs."""
+    results = view.results
+    counts = {v: 0 for v in VERDICT_ORDER}
+    reasons: dict[str, int] = {}
+    for r in results:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        for c in r.reasons:
+            reasons[c] = reasons.get(c, 0) + 1
+    cards = "".join(f'<div class="count v-{v}"><b>{counts.get(v, 0)}</b>{escape(VERDICT_WORDS[v])}</div>'
+                    for v in VERDICT_ORDER)
+    rows = "".join(f"<tr><td class=code>{escape(c)}</td><td>{n}</td><td>{escape(_reason_words(c))}</td></tr>"
+                   for c, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    reason_table = (f"<table><tr><th>reason</th><th>items</th><th>meaning</th></tr>{rows}</table>"
+                    if rows else "<p>No reasons: every item passed.</p>")
+    rescans = [r for r in results if r.verdict == "rescan"]
+    rescan_items = "".join(
+        f'<li><a href="#item-{escape(r.item_id)}">{escape(_item_title(r))}</a>: '
+        f"{escape('; '.join(_reason_words(c) for c in r.reasons))}</li>" for r in rescans)
+    rescan_block = (f'<section class="rescan-list" id="rescan"><h2>Rescan these {len(rescans)} now</h2>'
+                    f"<ol>{rescan_items}</ol></section>") if rescans else \
+        '<section class="rescan-list" id="rescan"><h2>Nothing to rescan</h2></section>'
+    order = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    items = "".join(_item(r, view.pictures.get(r.item_id, []), img_src)
+                    for r in sorted(results, key=lambda r: (order.get(r.verdict, 9), r.item_id)))
+    buttons = '<button data-verdict="all" aria-pressed="true">all</button>' + "".join(
+        f'<button data-verdict="{v}" aria-pressed="false">{v} ({counts.get(v, 0)})</button>' for v in VERDICT_ORDER)
+    status = "complete" if view.complete else "in progress"
+    progress = ""
+    if live or not view.complete:
+        done, total = len(results), view.expected
+        width = 100 if view.complete else (round(100 * done / total) if total else 0)
+        of = f" of {total}" if total else ""
+        progress = (f'<p id="progress-text">{done}{of} items processed ({status})</p>'
+                    f'<div class="progress"><div style="width:{width}%"></div></div>')
+    refresh = '<meta http-equiv="refresh" content="5">' if live and not view.complete else ""
+    title = f"svs batch {view.batch_id}"
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>{refresh}"
+            f"<meta name=viewport content='width=device-width'><title>{escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>"
+            f"<header><h1>{escape(title)}</h1><div>{len(results)} items, {status}</div></header><main>"
+            f"{progress}<div class=counts>{cards}</div>{rescan_block}<h2>Reasons</h2>{reason_table}"
+            f'<h2>Items (<span id="shown">{len(results)}</span> shown)</h2><div class="filters">{buttons}</div>'
+            f'<div class="items">{items}</div></main><script>{SCRIPT}</script></body></html>')

@@ -1,0 +1,194 @@
+"""``svs serve``: a small web app over a store, for operators and supervisors. Batches with live progress, each
+batch's report view with its pictures, and a JSON API. Read-only: it never writes to the store.
+
+Every page and API call needs the token: ``Authorization: Bearer <token>``, or ``?token=<token>`` once in a
+browser, which sets an HttpOnly cookie and redirects to the same address without the token (so it does not stay
+in the address bar or the history). It binds to 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from html import escape
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from svs import keys
+from svs.errors import IntegrityError, PoisonMessage
+from svs.report import collect, list_batches, render
+from svs.report.collect import PICTURES, item_result
+from svs.schema import BatchSummary
+from svs.storage.base import Store
+
+COOKIE = "svs_token"
+OPEN_PATHS = ("/healthz",)
+
+
+class TokenAuth(BaseHTTPMiddleware):
+    def __init__(self, app: Any, token: str) -> None:
+        super().__init__(app)
+        self.token = token.encode()
+
+    def _ok(self, offered: str | None) -> bool:
+        return bool(offered) and hmac.compare_digest(str(offered).encode(), self.token)
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.url.path in OPEN_PATHS:
+            return await call_next(request)
+        query_token = request.query_params.get("token")
+        if query_token is not None:
+            if not self._ok(query_token):
+                return Response("invalid token\n", status_code=401)
+            response = RedirectResponse(request.url.remove_query_params("token"), status_code=303)
+            response.set_cookie(COOKIE, query_token, httponly=True, samesite="strict")
+            return response
+        auth = request.headers.get("authorization", "")
+        bearer = auth[7:] if auth.lower().startswith("bearer ") else None
+        if self._ok(bearer) or self._ok(request.cookies.get(COOKIE)):
+            return await call_next(request)
+        return Response("a token is required: Authorization: Bearer <token>, or ?token=<token>\n", status_code=401)
+
+
+def _batch_rows(store: Store) -> list[dict[str, Any]]:
+    """One row per batch from one listing of the store: results so far, expected items, summary where done."""
+    done: dict[str, int] = {}
+    complete: set[str] = set()
+    manifests: set[str] = set()
+    for key in store.list("batches/"):
+        parts = key.split("/")
+        if len(parts) < 3:
+            continue
+        batch = parts[1]
+        done.setdefault(batch, 0)
+        if key.endswith("/result.json"):
+            done[batch] += 1
+        elif key == keys.batch_summary(batch):
+            complete.add(batch)
+        elif key == keys.batch_manifest(batch):
+            manifests.add(batch)
+    rows = []
+    for batch in sorted(done):
+        row: dict[str, Any] = {"batch_id": batch, "items_done": done[batch], "items_expected": None,
+                               "complete": batch in complete, "verdicts": {}}
+        if batch in complete:
+            try:
+                s = BatchSummary.model_validate_json(store.get(keys.batch_summary(batch)))
+                row["items_expected"], row["verdicts"] = s.items, s.verdicts
+            except (KeyError, ValueError):
+                pass
+        elif batch in manifests:
+            try:
+                row["items_expected"] = len(json.loads(store.get(keys.batch_manifest(batch))).get("items", []))
+            except (KeyError, ValueError, AttributeError):
+                pass
+        rows.append(row)
+    return rows
+
+
+LIST_PAGE = """<!doctype html><html lang=en><head><meta charset=utf-8><title>svs batches</title><style>
+body{font:15px/1.4 system-ui,sans-serif;margin:0;background:#f4f4f2;color:#1b1b1b}
+header{background:#1d3557;color:#fff;padding:14px 24px}h1{margin:0;font-size:22px}main{padding:16px 24px}
+table{border-collapse:collapse;background:#fff}td,th{padding:6px 12px;border-bottom:1px solid #ddd;text-align:left}
+.bar{background:#ddd;border-radius:4px;height:12px;width:220px}.bar div{background:#2a9d8f;height:12px;
+border-radius:4px}</style></head><body><header><h1>svs batches</h1><div id=updated></div></header><main>
+<table><thead><tr><th>batch</th><th>progress</th><th>items</th><th>verdicts</th></tr></thead>
+<tbody id=rows>ROWS</tbody></table></main><script>
+function esc(s){return String(s).replace(/[&<>"']/g,function(c){return '&#'+c.charCodeAt(0)+';'})}
+function row(b){var pct=b.complete?100:(b.items_expected?Math.round(100*b.items_done/b.items_expected):0);
+ var v=Object.keys(b.verdicts).map(function(k){return esc(k)+' '+b.verdicts[k]}).join(', ');
+ return '<tr class=batch data-batch="'+esc(b.batch_id)+'"><td><a href="/batches/'+encodeURIComponent(b.batch_id)+
+ '">'+esc(b.batch_id)+'</a></td><td><div class=bar><div style="width:'+pct+'%"></div></div></td><td class=count>'+
+ b.items_done+(b.items_expected?' of '+b.items_expected:'')+(b.complete?' (complete)':' (running)')+
+ '</td><td>'+v+'</td></tr>'}
+function refresh(){fetch('/api/batches',{credentials:'same-origin'}).then(function(r){return r.json()})
+ .then(function(d){document.getElementById('rows').innerHTML=d.batches.map(row).join('');
+ document.getElementById('updated').textContent='updated '+new Date().toLocaleTimeString()})}
+setInterval(refresh,2000);</script></body></html>"""
+
+
+def _row_html(b: dict[str, Any]) -> str:
+    pct = 100 if b["complete"] else (round(100 * b["items_done"] / b["items_expected"]) if b["items_expected"] else 0)
+    expected = f" of {b['items_expected']}" if b["items_expected"] else ""
+    state = " (complete)" if b["complete"] else " (running)"
+    verdicts = ", ".join(f"{escape(k)} {v}" for k, v in b["verdicts"].items())
+    bid = escape(b["batch_id"])
+    return (f'<tr class=batch data-batch="{bid}"><td><a href="/batches/{bid}">{bid}</a></td>'
+            f'<td><div class=bar><div style="width:{pct}%"></div></div></td>'
+            f"<td class=count>{b['items_done']}{expected}{state}</td><td>{verdicts}</td></tr>")
+
+
+def create_app(store: Store, token: str) -> Starlette:
+    """The dashboard over *store*, every route but ``/healthz`` behind *token*."""
+    if len(token) < 16:
+        raise ValueError("the dashboard token must be at least 16 characters")
+
+    def batch_id_of(request: Request) -> str:
+        return keys.check_id(request.path_params["batch_id"], "batch id")
+
+    async def index(request: Request) -> Response:
+        rows = "".join(_row_html(b) for b in _batch_rows(store))
+        return HTMLResponse(LIST_PAGE.replace("ROWS", rows))
+
+    async def batch_page(request: Request) -> Response:
+        try:
+            bid = batch_id_of(request)
+        except PoisonMessage:
+            return Response("no such batch\n", status_code=404)
+        view = collect(store, bid, pictures=False)
+        if not view.results and view.summary is None:
+            return Response("no such batch\n", status_code=404)
+        return HTMLResponse(render(view, img_src=f"/batches/{bid}/items/{{item}}/pictures/{{role}}", live=True))
+
+    async def picture(request: Request) -> Response:
+        try:
+            bid = batch_id_of(request)
+            item = keys.check_id(request.path_params["item_id"], "item id")
+        except PoisonMessage:
+            return Response("not found\n", status_code=404)
+        role = request.path_params["role"]
+        if role not in {r for r, _ in PICTURES}:
+            return Response("not found\n", status_code=404)
+        r = item_result(store, bid, item)
+        entry = next((s for s in r.stored if s.role == role), None) if r is not None else None
+        if entry is None:
+            return Response("not found\n", status_code=404)
+        try:
+            data = store.get_verified(entry.key, entry.sha256)
+        except (KeyError, IntegrityError):
+            return Response("not found\n", status_code=404)
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def api_batches(request: Request) -> Response:
+        return JSONResponse({"batches": _batch_rows(store), "at": time.time()})
+
+    async def api_batch(request: Request) -> Response:
+        try:
+            bid = batch_id_of(request)
+        except PoisonMessage:
+            return JSONResponse({"error": "no such batch"}, status_code=404)
+        view = collect(store, bid, pictures=False)
+        if not view.results and view.summary is None:
+            return JSONResponse({"error": "no such batch"}, status_code=404)
+        return JSONResponse({
+            "batch_id": bid, "complete": view.complete, "items_expected": view.expected,
+            "summary": view.summary.model_dump(mode="json") if view.summary else None,
+            "items": [r.model_dump(mode="json") for r in view.results],
+        })
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    routes = [
+        Route("/", index), Route("/healthz", healthz), Route("/batches/{batch_id}", batch_page),
+        Route("/batches/{batch_id}/items/{item_id}/pictures/{role}", picture),
+        Route("/api/batches", api_batches), Route("/api/batches/{batch_id}", api_batch),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(TokenAuth, token=token)])

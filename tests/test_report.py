@@ -1,0 +1,135 @@
+"""The batch report (one self-contained HTML page) and the dashboard's server side: content, escaping, storage,
+the token, the JSON API."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from svs import keys
+from svs.api import run_batch
+from svs.pipeline import Options
+from svs.provenance import provenance
+from svs.report import build_report, collect, render, store_report
+from svs.report.collect import BatchView
+from svs.schema import ItemResult, Source
+from svs.serve import create_app
+from svs.storage import DirStore
+
+TOKEN = "t0ken-for-the-tests-only"
+
+
+@pytest.fixture(scope="module")
+def stored_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[DirStore, str]:
+    from conftest import SAMPLE
+
+    root = tmp_path_factory.mktemp("store")
+    outcome = run_batch(SAMPLE, str(root), jobs=2, options=Options(mrz=True))
+    return DirStore(root), outcome.batch.batch_id
+
+
+def _result(item_id: str, verdict: str, reasons: list[str], name: str = "a.jpg") -> ItemResult:
+    return ItemResult(batch_id="b1", item_id=item_id, source=Source(name=name, sha256="0" * 64, bytes=1,
+                                                                     content_type="image/jpeg", page=None),
+                      document_type="unknown", verdict=verdict, reasons=reasons, quality={},  # type: ignore[arg-type]
+                      provenance=provenance("uk-2026.1"))
+
+
+def test_report_lists_counts_rescans_first_and_embeds_every_picture(stored_batch) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_batch
+    html = build_report(store, batch_id).decode()
+    assert html.index('id="rescan"') < html.index('class="items"')
+    rescan = html[html.index('id="rescan"'):html.index("</section>", html.index('id="rescan"'))]
+    assert rescan.count("<li>") == 3 and "03-form-skewed.jpg" in rescan and "crooked" in rescan
+    view = collect(store, batch_id)
+    pictures = sum(len(p) for p in view.pictures.values())
+    assert html.count('src="data:image/jpeg;base64,') == pictures >= 9 + 3  # thumbnails + overlays
+    assert "http://" not in html and "https://" not in html  # nothing to fetch
+    assert re.search(r'data-verdict="rescan"', html) and "what is wrong with the scan" in html
+    assert "photo measures" in html and "machine readable zone" in html
+
+
+def test_report_escapes_everything_that_came_from_a_file() -> None:
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>.jpg'
+    r = _result("0001", "refer", ["photo.no_face"], name=evil)
+    r = r.model_copy(update={"application_id": "<b>PA</b>"})
+    html = render(BatchView("b1", [r], None, None))
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>PA</b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;PA&lt;/b&gt;" in html
+
+
+def test_report_is_deterministic_and_kept_in_the_store_create_only(stored_batch) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_batch
+    body = build_report(store, batch_id)
+    assert build_report(store, batch_id) == body
+    first = store_report(store, batch_id, body)
+    assert first.key == keys.batch_report(batch_id) and store.get(first.key) == body
+    assert store_report(store, batch_id, body).key == first.key  # the same report again: nothing new
+    other = store_report(store, batch_id, body + b"<!-- later -->")
+    assert other.key != first.key and store.get(first.key) == body  # never overwritten
+
+
+def test_run_with_report_writes_the_file(sample_batch: Path, tmp_path: Path) -> None:
+    from test_cli import svs
+
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r.html"),
+            "--jobs", "2", "--no-mrz")
+    assert p.returncode == 0, p.stderr
+    html = (tmp_path / "r.html").read_text()
+    assert "sample-0001" in html and "Rescan these 3 now" in html
+    assert (tmp_path / "s" / "batches" / "sample-0001" / "report.html").read_text() == html
+
+
+def test_dashboard_refuses_requests_without_the_token(stored_batch) -> None:  # type: ignore[no-untyped-def]
+    store, _ = stored_batch
+    client = TestClient(create_app(store, TOKEN))
+    assert client.get("/api/batches").status_code == 401
+    assert client.get("/", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
+    assert client.get("/?token=wrong-token-wrong-token").status_code == 401
+    assert client.get("/healthz").status_code == 200
+    with pytest.raises(ValueError):
+        create_app(store, "short")
+
+
+def test_dashboard_token_in_the_address_becomes_a_cookie(stored_batch) -> None:  # type: ignore[no-untyped-def]
+    store, _ = stored_batch
+    client = TestClient(create_app(store, TOKEN))
+    r = client.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303 and "token" not in r.headers["location"]
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert client.get("/").status_code == 200  # the cookie now
+
+
+def test_dashboard_api_lists_batches_and_items(stored_batch) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_batch
+    client = TestClient(create_app(store, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
+    batches = client.get("/api/batches").json()["batches"]
+    row = next(b for b in batches if b["batch_id"] == batch_id)
+    assert row["complete"] and row["items_done"] == 10 and row["verdicts"]["rescan"] == 3
+    detail = client.get(f"/api/batches/{batch_id}").json()
+    assert len(detail["items"]) == 10 and detail["summary"]["items"] == 10
+    ItemResult.model_validate(detail["items"][0])
+    assert client.get("/api/batches/no-such-batch").status_code == 404
+    assert client.get("/api/batches/..%2F..%2Fetc").status_code == 404
+    page = client.get(f"/batches/{batch_id}")
+    assert page.status_code == 200 and "data:image" not in page.text  # the dashboard links its pictures
+    pic = client.get(f"/batches/{batch_id}/items/0006/pictures/photo_overlay")
+    assert pic.status_code == 200 and pic.headers["content-type"] == "image/jpeg" and pic.content[:2] == b"\xff\xd8"
+    assert client.get(f"/batches/{batch_id}/items/0006/pictures/original").status_code == 404
+
+
+def test_dashboard_shows_a_running_batch_with_its_progress(tmp_path: Path) -> None:
+    store = DirStore(tmp_path)
+    manifest = {"batch_id": "live-1", "items": [{"item_id": f"{i:04d}"} for i in range(1, 5)]}
+    store.put(keys.batch_manifest("live-1"), json.dumps(manifest).encode(), "batch_manifest")
+    r = _result("0001", "accepted", []).model_copy(update={"batch_id": "live-1"})
+    store.put(keys.result("live-1", "0001", "0" * 64), r.model_dump_json().encode(), "manifest")
+    client = TestClient(create_app(store, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
+    row = client.get("/api/batches").json()["batches"][0]
+    assert row == {"batch_id": "live-1", "items_done": 1, "items_expected": 4, "complete": False, "verdicts": {}}
+    page = client.get("/batches/live-1").text
+    assert "1 of 4 items processed (in progress)" in page and 'http-equiv="refresh"' in page
