@@ -9,7 +9,6 @@ in the address bar or the history). It binds to 127.0.0.1 unless told otherwise.
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from html import escape
 from typing import Any
@@ -23,9 +22,8 @@ from starlette.routing import Route
 
 from svs import keys
 from svs.errors import IntegrityError, PoisonMessage
-from svs.report import collect, list_batches, render
-from svs.report.collect import PICTURES, item_result
-from svs.schema import BatchSummary
+from svs.report import collect, render
+from svs.report.collect import PICTURES, expected_items, item_result, read_summary
 from svs.storage.base import Store
 
 COOKIE = "svs_token"
@@ -78,17 +76,11 @@ def _batch_rows(store: Store) -> list[dict[str, Any]]:
     for batch in sorted(done):
         row: dict[str, Any] = {"batch_id": batch, "items_done": done[batch], "items_expected": None,
                                "complete": batch in complete, "verdicts": {}}
-        if batch in complete:
-            try:
-                s = BatchSummary.model_validate_json(store.get(keys.batch_summary(batch)))
-                row["items_expected"], row["verdicts"] = s.items, s.verdicts
-            except (KeyError, ValueError):
-                pass
+        summary = read_summary(store, batch) if batch in complete else None
+        if summary is not None:
+            row["items_expected"], row["verdicts"] = summary.items, summary.verdicts
         elif batch in manifests:
-            try:
-                row["items_expected"] = len(json.loads(store.get(keys.batch_manifest(batch))).get("items", []))
-            except (KeyError, ValueError, AttributeError):
-                pass
+            row["items_expected"] = expected_items(store, batch)
         rows.append(row)
     return rows
 

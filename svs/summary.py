@@ -6,10 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from svs import keys
-from svs.errors import ObjectConflict
-from svs.intake import sha256_hex
 from svs.schema import BatchSummary, ItemResult
-from svs.storage.base import Store
+from svs.storage.base import Store, put_beside
 
 
 def build_summary(batch_id: str, results: Iterable[ItemResult]) -> BatchSummary:
@@ -28,10 +26,7 @@ def store_summary(store: Store, summary: BatchSummary) -> BatchSummary:
     """Store the summary create-only. A batch re-run with different results gets a new, content-named object
     beside the first: nothing is overwritten."""
     body = summary.model_dump_json(exclude={"stored"}).encode()
-    key = keys.batch_summary(summary.batch_id)
-    try:
-        entry = store.put(key, body, "summary", "application/json")
-    except ObjectConflict:
-        key = keys.batch_summary_version(summary.batch_id, sha256_hex(body))
-        entry = store.put(key, body, "summary", "application/json")
+    entry = put_beside(store, keys.batch_summary(summary.batch_id),
+                       lambda sha: keys.batch_summary_version(summary.batch_id, sha), body, "summary",
+                       "application/json")
     return summary.model_copy(update={"stored": [entry]})

@@ -17,9 +17,9 @@ from dramatiq.middleware import CurrentMessage
 from svs import keys, log
 from svs.errors import ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
+from svs.report import build_report, store_report
 from svs.schema import ItemResult
 from svs.storage import Store, open_store
-from svs.report import build_report, store_report
 from svs.summary import build_summary, store_summary
 from workers.broker import make_broker
 from workers.channels import Channel, open_channel

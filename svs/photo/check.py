@@ -17,7 +17,7 @@ from svs.thresholds import DEFAULT_PROFILE, PhotoThresholds
 ANALYSIS_HEIGHT = 900
 
 MM_PER_INCH = 25.4
-PRINT_HEIGHT_MM = 45.0  # UK and ICAO printed photos
+PRINT_MM = (35.0, 45.0)  # UK and ICAO printed photos, width and height
 
 
 def faces(image: np.ndarray, t: PhotoThresholds = DEFAULT_PROFILE.photo) -> list[mtcnn.Detection]:
@@ -30,7 +30,8 @@ def faces(image: np.ndarray, t: PhotoThresholds = DEFAULT_PROFILE.photo) -> list
     ]
 
 
-def _bgr(image: np.ndarray) -> np.ndarray:
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """Three-channel BGR pixels from greyscale, BGRA or BGR."""
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     if image.shape[2] == 4:
@@ -51,11 +52,11 @@ def measure(image: np.ndarray, t: PhotoThresholds, dpi: float | None = None,
     """Every measure of one photo. ``dpi`` is the scan resolution where the photo was cut from a scanned
     sheet; otherwise a printed photo's resolution follows from its 45 mm height."""
     h, w = image.shape[:2]
-    bgr, scale = _scaled(_bgr(image))
+    bgr, scale = _scaled(as_bgr(image))
     found = faces(bgr, t)
     m: dict[str, float | None] = {
         "faces": float(len(found)), "width_px": float(w), "height_px": float(h),
-        "scan_dpi": round(dpi if dpi else h * MM_PER_INCH / PRINT_HEIGHT_MM, 1),
+        "scan_dpi": round(dpi if dpi else h * MM_PER_INCH / PRINT_MM[1], 1),
         "aspect_ratio": round(w / h, 4),
         "aspect_error": round((w / h) / t.aspect_ratio.value - 1, 4),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from svs.photo.check import as_bgr
 from svs.schema import PhotoResult
 from svs.thresholds import PhotoThresholds
 
@@ -19,10 +20,6 @@ BLUE = (200, 120, 40)
 #: Overlays are drawn at this width: legible text whatever the photo's size.
 WIDTH = 480
 LINE_PX = 22
-
-
-def _bgr(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image[..., :3].copy()
 
 
 def _wrap(text: str, width_chars: int) -> list[str]:
@@ -51,7 +48,7 @@ def _caption(img: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]]) -> 
 
 def draw_photo(image: np.ndarray, result: PhotoResult, t: PhotoThresholds) -> np.ndarray:
     """A photo's overlay (BGR), scaled to ``WIDTH`` pixels wide, with its failures listed below."""
-    src = _bgr(image)
+    src = as_bgr(image).copy()
     s = WIDTH / src.shape[1]
     img = cv2.resize(src, (WIDTH, max(1, round(src.shape[0] * s))), interpolation=cv2.INTER_AREA)
     h, w = img.shape[:2]
@@ -86,7 +83,7 @@ def draw_photo(image: np.ndarray, result: PhotoResult, t: PhotoThresholds) -> np
 
 def draw_sheet(page: np.ndarray, result: PhotoResult) -> np.ndarray:
     """A scanned sheet with each print's outline (green: compliant, red: not) and what failed, per print."""
-    src = _bgr(page)
+    src = as_bgr(page).copy()
     s = WIDTH * 2 / src.shape[1]
     img = cv2.resize(src, (WIDTH * 2, max(1, round(src.shape[0] * s))), interpolation=cv2.INTER_AREA)
     lines: list[tuple[str, tuple[int, int, int]]] = []

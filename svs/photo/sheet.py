@@ -13,12 +13,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from svs.photo.check import check_photo
+from svs.photo.check import MM_PER_INCH, PRINT_MM, check_photo
 from svs.schema import Face, PhotoResult, SheetPhoto
 from svs.thresholds import PhotoThresholds
 
-MM_PER_INCH = 25.4
-PRINT_MM = (35.0, 45.0)
 #: A print may be trimmed a little or scanned with a slightly wrong dpi: width and height within 8% of 35 x 45 mm.
 SIZE_TOLERANCE = 0.08
 #: Normalised correlation of two prints' greyscale at 48 x 62 pixels above which they are the same photograph;

@@ -5,12 +5,10 @@ store beside the batch. ``collect`` reads, ``html`` renders; the dashboard (``sv
 from __future__ import annotations
 
 from svs import keys
-from svs.errors import ObjectConflict
-from svs.intake import sha256_hex
 from svs.report.collect import BatchView, collect, list_batches
 from svs.report.html import render
 from svs.schema import StoredObject
-from svs.storage.base import Store
+from svs.storage.base import Store, put_beside
 
 
 def build_report(store: Store, batch_id: str) -> bytes:
@@ -21,10 +19,7 @@ def build_report(store: Store, batch_id: str) -> bytes:
 def store_report(store: Store, batch_id: str, body: bytes) -> StoredObject:
     """Keep the report beside the batch, create-only: a batch reported again with different content gets a
     content-named report beside the first."""
-    try:
-        return store.put(keys.batch_report(batch_id), body, "report", "text/html")
-    except ObjectConflict:
-        return store.put(keys.batch_report_version(batch_id, sha256_hex(body)), body, "report", "text/html")
-
+    return put_beside(store, keys.batch_report(batch_id), lambda sha: keys.batch_report_version(batch_id, sha),
+                      body, "report", "text/html")
 
 __all__ = ["BatchView", "build_report", "collect", "list_batches", "render", "store_report"]

@@ -53,14 +53,14 @@ def list_batches(store: Store) -> list[str]:
     return sorted(ids)
 
 
-def _summary(store: Store, batch_id: str) -> BatchSummary | None:
+def read_summary(store: Store, batch_id: str) -> BatchSummary | None:
     try:
         return BatchSummary.model_validate_json(store.get(keys.batch_summary(batch_id)))
     except (KeyError, ValidationError):
         return None
 
 
-def _expected(store: Store, batch_id: str) -> int | None:
+def expected_items(store: Store, batch_id: str) -> int | None:
     try:
         manifest = json.loads(store.get(keys.batch_manifest(batch_id)))
     except (KeyError, ValueError):
@@ -95,7 +95,7 @@ def collect(store: Store, batch_id: str, pictures: bool = True) -> BatchView:
             except (KeyError, ValidationError):
                 continue
     results.sort(key=lambda r: r.item_id)
-    view = BatchView(batch_id, results, _summary(store, batch_id), _expected(store, batch_id))
+    view = BatchView(batch_id, results, read_summary(store, batch_id), expected_items(store, batch_id))
     for r in results:
         by_role = {s.role: s for s in r.stored}
         shown: list[Picture] = []

@@ -34,8 +34,10 @@ text-align:left}.filters button{font:inherit;margin-right:6px;padding:6px 12px;b
 border-radius:4px;background:#fff;cursor:pointer}.filters button[aria-pressed=true]{background:#1d3557;color:#fff}
 .rescan-list{background:#fff;border:2px solid #b5179e;border-radius:6px;padding:8px 16px;margin-bottom:16px}
 .rescan-list li{margin:4px 0}.items{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}
-.item{background:#fff;border-radius:6px;padding:10px;border-top:6px solid #999}.item.v-rescan{border-top-color:#b5179e}
-.item.v-rejected{border-top-color:#d62828}.item.v-refer{border-top-color:#e9a100}.item.v-accepted{border-top-color:#2a9d8f}.item h3{margin:0 0 4px;
+.item{background:#fff;border-radius:6px;padding:10px;border-top:6px solid #999}
+.item.v-rescan{border-top-color:#b5179e}.item.v-rejected{border-top-color:#d62828}
+.item.v-refer{border-top-color:#e9a100}.item.v-accepted{border-top-color:#2a9d8f}
+.item h3{margin:0 0 4px;
 font-size:16px;word-break:break-all}.item .meta{color:#555;font-size:13px}.pics{display:flex;gap:6px;
 flex-wrap:wrap;margin:6px 0}.pics figure{margin:0}.pics img{max-width:160px;max-height:220px;border:1px solid #ccc}
 .pics figcaption{font-size:11px;color:#555;max-width:160px}.reasons li{margin:2px 0}.code{font-family:monospace;
@@ -85,7 +87,8 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
         failures += [str(f.get("text", "")) for f in r.photo.get("failures", [])]
     detail = "".join(f"<li>{escape(t)}</li>" for t in failures if t)
     app = f" &middot; application {escape(r.application_id)}" if r.application_id else ""
-    return (f'<article class="item v-{escape(r.verdict)}" data-verdict="{escape(r.verdict)}" id="item-{escape(r.item_id)}">'
+    v = escape(r.verdict)
+    return (f'<article class="item v-{v}" data-verdict="{v}" id="item-{escape(r.item_id)}">'
             f"<h3>{escape(_item_title(r))}</h3>"
             f'<div class="meta">{escape(VERDICT_WORDS.get(r.verdict, r.verdict))} &middot; '
             f"{escape(r.document_type.replace('_', ' '))}{app}</div>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
+from collections.abc import Callable
 
 from svs.errors import IntegrityError, ObjectConflict
 from svs.schema import StoredObject
@@ -52,3 +53,13 @@ class Store(abc.ABC):
         if hashlib.sha256(data).hexdigest() != sha256:
             raise IntegrityError("object does not match the expected sha256")
         return data
+
+
+def put_beside(store: Store, key: str, versioned: Callable[[str], str], data: bytes, role: str,
+               content_type: str) -> StoredObject:
+    """Create *key*; where it already holds other content, store *data* beside it under ``versioned(sha256)``
+    instead (a batch summarised or reported again with different results): nothing is overwritten."""
+    try:
+        return store.put(key, data, role, content_type)
+    except ObjectConflict:
+        return store.put(versioned(hashlib.sha256(data).hexdigest()), data, role, content_type)
