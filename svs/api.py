@@ -83,14 +83,18 @@ def _init_child() -> None:
 
 
 def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options = Options(),
-              on_result: Callable[[ItemResult], None] | None = None) -> RunOutcome:
+              on_result: Callable[[ItemResult], None] | None = None,
+              on_start: Callable[[int], None] | None = None) -> RunOutcome:
     """Process every item of a batch folder into *store_url*; results come back in item order.
 
-    *on_result* is called in item order as soon as each result and all before it are ready.
+    *on_start* is called once with the number of items (pages of multi-page files count one each) before any is
+    processed; *on_result* is called in item order as soon as each result and all before it are ready.
     """
     batch = load_batch(path, options.limits)
     store = open_store(store_url)
     store.check()
+    if on_start is not None:
+        on_start(len(batch.items))
     jobs = jobs or os.cpu_count() or 1
     results: list[ItemResult | None] = [None] * len(batch.items)
     failures = 0

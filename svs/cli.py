@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from svs import log
@@ -64,7 +64,8 @@ def run(
         raise typer.Exit(2)
     store_url = store or os.environ.get("SVS_STORE_URL") or DEFAULT_STORE
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal and as_json)
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+                        disable=not err.is_terminal and as_json)
     task = progress.add_task("items", total=None)
 
     def on_result(r: ItemResult) -> None:
@@ -74,7 +75,8 @@ def run(
 
     try:
         with progress:
-            outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo), on_result)
+            outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo), on_result,
+                                on_start=lambda n: progress.update(task, total=n))
             progress.update(task, description="report")
             body = write_report(store_url, outcome.batch.batch_id, report)
     except (BatchError, ConfigError) as exc:

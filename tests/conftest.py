@@ -47,6 +47,18 @@ def sample_batch(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def stored_sample(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The sample batch processed once (with the MRZ stage) into a directory store: (store, batch id)."""
+    from svs.api import run_batch
+    from svs.pipeline import Options
+    from svs.storage import DirStore
+
+    root = tmp_path_factory.mktemp("sample-store")
+    outcome = run_batch(SAMPLE, str(root), jobs=2, options=Options(mrz=True))
+    return DirStore(root), outcome.batch.batch_id
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")

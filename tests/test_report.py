@@ -11,8 +11,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from svs import keys
-from svs.api import run_batch
-from svs.pipeline import Options
 from svs.provenance import provenance
 from svs.report import build_report, collect, render, store_report
 from svs.report.collect import BatchView
@@ -23,15 +21,6 @@ from svs.storage import DirStore
 TOKEN = "t0ken-for-the-tests-only"
 
 
-@pytest.fixture(scope="module")
-def stored_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[DirStore, str]:
-    from conftest import SAMPLE
-
-    root = tmp_path_factory.mktemp("store")
-    outcome = run_batch(SAMPLE, str(root), jobs=2, options=Options(mrz=True))
-    return DirStore(root), outcome.batch.batch_id
-
-
 def _result(item_id: str, verdict: str, reasons: list[str], name: str = "a.jpg") -> ItemResult:
     return ItemResult(batch_id="b1", item_id=item_id, source=Source(name=name, sha256="0" * 64, bytes=1,
                                                                      content_type="image/jpeg", page=None),
@@ -39,8 +28,8 @@ def _result(item_id: str, verdict: str, reasons: list[str], name: str = "a.jpg")
                       provenance=provenance("uk-2026.1"))
 
 
-def test_report_lists_counts_rescans_first_and_embeds_every_picture(stored_batch) -> None:  # type: ignore[no-untyped-def]
-    store, batch_id = stored_batch
+def test_report_lists_counts_rescans_first_and_embeds_every_picture(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_sample
     html = build_report(store, batch_id).decode()
     assert html.index('id="rescan"') < html.index('class="items"')
     rescan = html[html.index('id="rescan"'):html.index("</section>", html.index('id="rescan"'))]
@@ -62,8 +51,8 @@ def test_report_escapes_everything_that_came_from_a_file() -> None:
     assert "&lt;script&gt;" in html and "&lt;b&gt;PA&lt;/b&gt;" in html
 
 
-def test_report_is_deterministic_and_kept_in_the_store_create_only(stored_batch) -> None:  # type: ignore[no-untyped-def]
-    store, batch_id = stored_batch
+def test_report_is_deterministic_and_kept_in_the_store_create_only(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_sample
     body = build_report(store, batch_id)
     assert build_report(store, batch_id) == body
     first = store_report(store, batch_id, body)
@@ -84,8 +73,25 @@ def test_run_with_report_writes_the_file(sample_batch: Path, tmp_path: Path) -> 
     assert (tmp_path / "s" / "batches" / "sample-0001" / "report.html").read_text() == html
 
 
-def test_dashboard_refuses_requests_without_the_token(stored_batch) -> None:  # type: ignore[no-untyped-def]
-    store, _ = stored_batch
+def test_run_on_a_terminal_shows_a_progress_bar_counting_to_the_item_total(sample_batch: Path,
+                                                                            tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from test_cli import SVS
+
+    env = dict(os.environ, FORCE_COLOR="1", COLUMNS="120", PYTHONWARNINGS="ignore")  # rich: act as a terminal
+    p = subprocess.run([*SVS, "run", str(sample_batch), "--store", str(tmp_path / "s"), "--jobs", "2", "--no-mrz"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", p.stderr)
+    assert re.search(r"items\s.*\b0/10", plain) and re.search(r"report\s.*10/10", plain)  # the total is known
+    counts = [int(n) for n in re.findall(r"(\d+)/10\b", plain)]
+    assert counts == sorted(counts)  # it only moves forward
+
+
+def test_dashboard_refuses_requests_without_the_token(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, _ = stored_sample
     client = TestClient(create_app(store, TOKEN))
     assert client.get("/api/batches").status_code == 401
     assert client.get("/", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
@@ -95,8 +101,8 @@ def test_dashboard_refuses_requests_without_the_token(stored_batch) -> None:  # 
         create_app(store, "short")
 
 
-def test_dashboard_token_in_the_address_becomes_a_cookie(stored_batch) -> None:  # type: ignore[no-untyped-def]
-    store, _ = stored_batch
+def test_dashboard_token_in_the_address_becomes_a_cookie(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, _ = stored_sample
     client = TestClient(create_app(store, TOKEN))
     r = client.get(f"/?token={TOKEN}", follow_redirects=False)
     assert r.status_code == 303 and "token" not in r.headers["location"]
@@ -104,8 +110,8 @@ def test_dashboard_token_in_the_address_becomes_a_cookie(stored_batch) -> None: 
     assert client.get("/").status_code == 200  # the cookie now
 
 
-def test_dashboard_api_lists_batches_and_items(stored_batch) -> None:  # type: ignore[no-untyped-def]
-    store, batch_id = stored_batch
+def test_dashboard_api_lists_batches_and_items(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_sample
     client = TestClient(create_app(store, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
     batches = client.get("/api/batches").json()["batches"]
     row = next(b for b in batches if b["batch_id"] == batch_id)

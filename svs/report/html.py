@@ -78,7 +78,8 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
         else:
             continue
         caption = pic.caption
-        figs.append(f'<figure><img src="{escape(src)}" alt="{escape(caption)}"><figcaption>{escape(caption)}'
+        lazy = ' loading="lazy"' if img_src is not None else ""  # linked pictures load as they scroll into view
+        figs.append(f'<figure><img src="{escape(src)}"{lazy} alt="{escape(caption)}"><figcaption>{escape(caption)}'
                     f"</figcaption></figure>")
     reasons = "".join(f'<li>{escape(_reason_words(c))} <span class="code">{escape(c)}</span></li>'
                       for c in r.reasons)
