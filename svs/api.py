@@ -6,20 +6,22 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from svs import pipeline
+from svs.applications import build_applications, store_application
 from svs.batch import Batch, BatchItem, load_batch, read_file
 from svs.errors import IntakeError
-from svs.intake import sha256_hex
+from svs.intake import load_page, probe, sha256_hex
 from svs.log import get_logger
 from svs.pipeline import Options
 from svs.provenance import provenance
 from svs.reasons import verdict_for
-from svs.schema import BatchSummary, ItemResult, Source
+from svs.schema import ApplicationSummary, BatchSummary, ItemResult, ItemStructure, Source
 from svs.storage import Store, open_store
+from svs.structure import PageMarks, assign, read_marks
 from svs.summary import build_summary, store_summary
 
 log = get_logger("svs.api")
@@ -31,12 +33,15 @@ class RunOutcome:
     results: list[ItemResult]
     summary: BatchSummary
     failures: int  # items whose processing failed for a reason other than their input
+    applications: list[ApplicationSummary] = field(default_factory=list)
 
 
-def failed_result(batch_id: str, item: BatchItem, code: str, options: Options, size: int = 0) -> ItemResult:
+def failed_result(batch_id: str, item: BatchItem, code: str, options: Options, size: int = 0,
+                  structure: ItemStructure | None = None) -> ItemResult:
     """A result for an item that could not be processed; it names the reason and stores nothing."""
     return ItemResult(
-        batch_id=batch_id, item_id=item.item_id, source=Source(
+        batch_id=batch_id, item_id=item.item_id, application_id=structure.application_id if structure else None,
+        structure=structure.model_dump() if structure else None, source=Source(
             name=item.name, sha256=item.sha256, bytes=size, content_type="application/octet-stream", page=item.page),
         document_type=item.declared_type or "unknown", verdict=verdict_for([code]).value, reasons=[code],
         quality={}, provenance=provenance(options.profile.name),
@@ -49,30 +54,68 @@ def _store(url: str) -> Store:
     return open_store(url)
 
 
-def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options) -> ItemResult:
+def page_marks(data: bytes, name: str, page: int | None, options: Options) -> PageMarks:
+    """The marks on one page for the batch pre-pass; a page that cannot be decoded has none (its own
+    processing reports why)."""
+    try:
+        pg = load_page(data, probe(data, name, options.limits), page, options.limits)
+        grey = pg.grey_half
+        return read_marks(grey, pipeline.page_px_per_mm(pg, grey, options.profile.page.assumed_dpi.value),
+                          full=lambda: pg.grey)
+    except IntakeError:
+        return PageMarks(unreadable=True)
+
+
+def _item_marks(root: Path, item: BatchItem, options: Options) -> PageMarks:
+    _init_child()
+    try:
+        return page_marks(read_file(root, item.name, options.limits), item.name, item.page, options)
+    except (IntakeError, OSError):
+        return PageMarks(unreadable=True)
+    except Exception as exc:  # noqa: BLE001 - a page the pre-pass cannot read is processed (and reported) alone
+        log.error("marks failed", extra={"item_id": item.item_id, "stage": "structure", "error": type(exc).__name__})
+        return PageMarks(unreadable=True)
+
+
+def batch_structure(batch: Batch, options: Options, pool: ProcessPoolExecutor | None = None) -> list[ItemStructure]:
+    """The pre-pass: every page's marks (in parallel where a pool is given), then the walk in batch order."""
+    if not options.barcodes:
+        return [ItemStructure(role="page") for _ in batch.items]
+    if pool is None:
+        marks = [_item_marks(batch.root, item, options) for item in batch.items]
+    else:
+        marks = list(pool.map(_item_marks, [batch.root] * len(batch.items), batch.items,
+                              [options] * len(batch.items)))
+    return assign(batch.batch_id, marks, [(i.sha256, i.page) for i in batch.items],
+                  [i.item_id for i in batch.items])
+
+
+def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options,
+                       structure: ItemStructure | None = None) -> ItemResult:
     """One item of a batch folder, read from disk and processed into the store."""
     store = _store(store_url)
     try:
         data = read_file(root, item.name, options.limits)
     except IntakeError as exc:
         return pipeline.process_item(store, batch_id, item.item_id, item.name, b"", item.page, item.declared_type,
-                                     options, intake_error=exc.code)
+                                     options, structure, intake_error=exc.code)
     except OSError:
         return pipeline.process_item(store, batch_id, item.item_id, item.name, b"", item.page, item.declared_type,
-                                     options, intake_error="input.unreadable")
+                                     options, structure, intake_error="input.unreadable")
     if sha256_hex(data) != item.sha256:
         log.warning("file changed while the batch was read", extra={"batch_id": batch_id, "item_id": item.item_id})
     return pipeline.process_item(store, batch_id, item.item_id, item.name, data, item.page, item.declared_type,
-                                 options)
+                                 options, structure)
 
 
-def _safe(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options) -> tuple[ItemResult, bool]:
+def _safe(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options,
+          structure: ItemStructure | None = None) -> tuple[ItemResult, bool]:
     try:
-        return process_batch_item(root, store_url, batch_id, item, options), True
+        return process_batch_item(root, store_url, batch_id, item, options, structure), True
     except Exception as exc:  # noqa: BLE001 - one item's failure must not stop the batch
         log.error("item failed", extra={"batch_id": batch_id, "item_id": item.item_id, "stage": "process",
                                         "error": type(exc).__name__})
-        return failed_result(batch_id, item, "stage.failed", options), False
+        return failed_result(batch_id, item, "stage.failed", options, structure=structure), False
 
 
 def _init_child() -> None:
@@ -109,8 +152,9 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
 
     if jobs == 1 or len(batch.items) <= 1:
         _init_child()
+        structures = batch_structure(batch, options)
         for i, item in enumerate(batch.items):
-            res, ok = _safe(batch.root, store_url, batch.batch_id, item, options)
+            res, ok = _safe(batch.root, store_url, batch.batch_id, item, options, structures[i])
             results[i] = res
             failures += 0 if ok else 1
             emit_ready()
@@ -118,8 +162,9 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
         # forkserver, not fork: forking a process whose OpenCV thread pool or other threads hold locks can hang
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_child, mp_context=context) as pool:
+            structures = batch_structure(batch, options, pool)
             futures: dict[Future[tuple[ItemResult, bool]], int] = {
-                pool.submit(_safe, batch.root, store_url, batch.batch_id, item, options): i
+                pool.submit(_safe, batch.root, store_url, batch.batch_id, item, options, structures[i]): i
                 for i, item in enumerate(batch.items)
             }
             pending = set(futures)
@@ -131,5 +176,7 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
                     failures += 0 if ok else 1
                 emit_ready()
     final = [r for r in results if r is not None]
+    applications = [store_application(store, a)
+                    for a in build_applications(batch.batch_id, final, options.profile.form)]
     summary = store_summary(store, build_summary(batch.batch_id, final))
-    return RunOutcome(batch, final, summary, failures)
+    return RunOutcome(batch, final, summary, failures, applications)

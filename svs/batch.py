@@ -1,7 +1,7 @@
 """Batch folders: the files of a batch, its optional ``batch.json``, and the items they expand to.
 
 Only regular files directly inside the folder are items (no symbolic links, no sub-folders, no hidden files),
-in file-name order. A multi-page TIFF or PDF expands to one item per page.
+in file-name order, or in the order ``batch.json`` gives. A multi-page TIFF or PDF expands to one item per page.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class BatchManifest(BaseModel):
     scanner: str | None = None
     expected_items: int | None = Field(default=None, ge=0, le=1_000_000)
     documents: dict[str, str] = Field(default_factory=dict, description="file name to declared document type")
+    order: list[str] | None = Field(default=None, max_length=MAX_FILES,
+                                    description="the files in scanning order, where file names do not sort so")
 
     @field_validator("batch_id")
     @classmethod
@@ -154,12 +156,27 @@ def expand(root: Path, names: list[str], manifest: BatchManifest, limits: Limits
     return items, pairs
 
 
+def ordered(names: list[str], order: list[str] | None) -> list[str]:
+    """The batch's files in scanning order: those ``batch.json`` orders first, in its order, then any it leaves
+    out in name order (nothing is dropped). Names it gives that are not files of the folder are refused."""
+    if not order:
+        return names
+    present = set(names)
+    unknown = [n for n in order if n not in present]
+    if unknown:
+        raise BatchError(f"batch.json orders {len(unknown)} file(s) that are not in the batch folder")
+    if len(set(order)) != len(order):
+        raise BatchError("batch.json orders a file twice")
+    listed = set(order)
+    return list(order) + [n for n in names if n not in listed]
+
+
 def load_batch(root: str | Path, limits: Limits = DEFAULT_LIMITS) -> Batch:
     root = Path(root)
     if not root.is_dir():
         raise BatchError("the batch is not a folder")
     manifest = read_manifest(root)
-    names = list_files(root)
+    names = ordered(list_files(root), manifest.order)
     items, pairs = expand(root, names, manifest, limits)
     batch_id = manifest.batch_id or derive_batch_id(pairs)
     return Batch(batch_id, root, manifest, names, items)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -52,6 +53,9 @@ def run(
     no_mrz: Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")] = False,
     no_photo: Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the batch report (one HTML file) here")] = None,
+    applications: Annotated[bool, typer.Option(
+        "--applications", help="With --json, also print each application's summary (kind application) before the "
+                               "batch summary")] = False,
 ) -> None:
     """Process a batch folder in this process, with no broker (the embedded mode). The batch report is kept in
     the store beside the batch (batches/<id>/report.html)."""
@@ -86,12 +90,18 @@ def run(
         err.print(f"[red]{exc.code}:[/] {exc}")
         raise typer.Exit(1) from exc
     if as_json:
+        for a in outcome.applications if applications else []:
+            _emit(a.model_dump(mode="json", exclude={"stored"}))
         _emit(outcome.summary.model_dump(mode="json", exclude={"stored"}))
     else:
         _print_table(outcome.results)
         s = outcome.summary
         err.print(f"batch [bold]{s.batch_id}[/]: {s.items} items, " +
                   ", ".join(f"{k} {v}" for k, v in s.verdicts.items()) + f"; stored in {store_url}")
+        for a in outcome.applications:
+            checks = ", ".join(f"{k} {v.replace('_', ' ')}" for k, v in a.checks.items())
+            err.print(f"application {escape(a.application_id)}: {len(a.items)} items, {a.verdict}; form against "
+                      f"passport: {checks}")
         if report is not None:
             err.print(f"report: {report} ({len(body) / 1e6:.1f} MB)")
     raise typer.Exit(1 if outcome.failures else 0)

@@ -55,3 +55,9 @@ class PoisonMessage(SvsError):
 
 class ConfigError(SvsError):
     code = "config.invalid"
+
+
+class EngineTimeout(SvsError):
+    """An external engine (Tesseract, a PDF renderer) ran past its own time limit and was stopped."""
+
+    code = "stage.timeout"

@@ -90,6 +90,13 @@ class Page:
         return _decode_single(self._data, cv2.IMREAD_COLOR)
 
     @cached_property
+    def grey(self) -> np.ndarray:
+        """Full-resolution greyscale (what form fields are read from)."""
+        if self._colour is None and self.info.content_type == JPEG:
+            return _decode_single(self._data, cv2.IMREAD_GRAYSCALE)
+        return cv2.cvtColor(self.colour, cv2.COLOR_BGR2GRAY)
+
+    @cached_property
     def grey_half(self) -> np.ndarray:
         """Greyscale at half resolution: what page-quality checks and derived images work on."""
         if self._colour is None and self.info.content_type == JPEG:

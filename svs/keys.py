@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from svs.errors import PoisonMessage
@@ -79,3 +80,20 @@ def batch_report(batch_id: str) -> str:
 def batch_report_version(batch_id: str, sha256: str) -> str:
     """A later, different report of the same batch: beside the first, never over it."""
     return f"batches/{check_id(batch_id, 'batch id')}/report-{check_sha(sha256)[:16]}.html"
+
+
+def content_index(sha256: str, page: int | None) -> str:
+    """Where the first item seen with this content (file SHA-256 and page) is recorded, across all batches."""
+    suffix = "" if page is None else f"-p{int(page):05d}"
+    return f"index/sha256/{check_sha(sha256)}{suffix}.json"
+
+
+def application_summary(batch_id: str, application_id: str) -> str:
+    """An application's summary in its batch; the reference is hashed, as keys never carry document data."""
+    digest = hashlib.sha256(application_id.encode("utf-8")).hexdigest()[:24]
+    return f"batches/{check_id(batch_id, 'batch id')}/applications/{digest}.json"
+
+
+def application_marker(batch_id: str, application_id: str) -> str:
+    """Set once the application's summary was published."""
+    return application_summary(batch_id, application_id)[:-5] + ".published"

@@ -6,6 +6,7 @@ processing idempotent: an item whose result is already stored is not processed a
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,8 +18,8 @@ import numpy as np
 
 from svs import derived, photo, quality
 from svs.doctype import shape_of
-from svs.engines import zxing
 from svs.errors import IntakeError, ObjectConflict
+from svs.forms.read import read_form
 from svs.intake import (
     DEFAULT_LIMITS,
     EXTENSIONS,
@@ -29,6 +30,7 @@ from svs.intake import (
     probe,
     sha256_hex,
 )
+from svs.keys import content_index
 from svs.keys import derived as derived_key
 from svs.keys import original as original_key
 from svs.keys import result as result_key
@@ -38,8 +40,19 @@ from svs.photo.overlay import photo_overlay
 from svs.provenance import provenance
 from svs.quality_overlay import draw_quality
 from svs.reasons import verdict_for
-from svs.schema import DocumentType, ItemResult, MrzResult, PhotoResult, QualityResult, Source, StoredObject
+from svs.schema import (
+    DocumentType,
+    FormResult,
+    ItemResult,
+    ItemStructure,
+    MrzResult,
+    PhotoResult,
+    QualityResult,
+    Source,
+    StoredObject,
+)
 from svs.storage.base import Store
+from svs.structure import read_marks, single_page
 from svs.thresholds import DEFAULT_PROFILE, PageThresholds, Profile
 
 T = TypeVar("T")
@@ -52,6 +65,7 @@ class Options:
     mrz: bool = True
     photo: bool = True
     barcodes: bool = True
+    forms: bool = True
     reader: str = DEFAULT_READER
     today: date | None = None
     limits: Limits = DEFAULT_LIMITS
@@ -84,6 +98,8 @@ class Analysis:
     application_id: str | None
     derived: dict[str, bytes]
     timings: dict[str, float]
+    form: FormResult | None = None
+    structure: ItemStructure | None = None
 
 
 def _source(name: str, data: bytes, page: int | None, pg: Page | None, content_type: str) -> Source:
@@ -100,9 +116,17 @@ def page_quality(pg: Page, thresholds: PageThresholds) -> QualityResult:
                            thresholds)
 
 
+def page_px_per_mm(pg: Page, grey_half: np.ndarray, assumed_dpi: float) -> float:
+    """Pixels per millimetre of the half-resolution image: from the file's dpi, else the assumed scanner dpi."""
+    return (pg.dpi or assumed_dpi) / 25.4 * grey_half.shape[1] / pg.width
+
+
 def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | None,
-            options: Options = Options()) -> Analysis:
-    """Run every check on one item. Bad input is a result with an ``input.*`` reason, never an exception."""
+            options: Options = Options(), structure: ItemStructure | None = None) -> Analysis:
+    """Run every check on one item. Bad input is a result with an ``input.*`` reason, never an exception.
+
+    *structure* is the item's place in its batch from the batch pre-pass; without it (one file checked on its
+    own) the page's own marks decide its role."""
     timer = Timer()
     try:
         with timer.stage("intake"):
@@ -112,7 +136,8 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             grey = pg.grey_half
     except IntakeError as exc:
         return Analysis(_source(name, data, page, None, content_type_or_unknown(data)), declared or "unknown",
-                        [exc.code], None, None, None, None, {}, timer.ms)
+                        [exc.code, *(structure.reasons if structure else [])], None, None, None,
+                        structure.application_id if structure else None, {}, timer.ms, None, structure)
 
     with timer.stage("quality"):
         q = page_quality(pg, options.profile.page)
@@ -146,11 +171,21 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         photo_res = check_photo()
         if photo_res is not None and photo_res.faces:
             doc_type = "passport_photo"
-    if options.barcodes and doc_type in (None, "application_form"):
-        codes = guarded("barcode", lambda: zxing.read(grey)) or []
-        if codes:
+    if structure is None and options.barcodes and doc_type in (None, "application_form"):
+        px_per_mm = page_px_per_mm(pg, grey, options.profile.page.assumed_dpi.value)
+        marks = guarded("barcode", lambda: read_marks(grey, px_per_mm, full=lambda: pg.grey))
+        structure = single_page(marks) if marks is not None else None
+    separator = structure is not None and structure.role == "separator"
+    if structure is not None:
+        application_id = structure.application_id
+        if separator:
+            doc_type = doc_type or "unknown"
+        elif structure.role == "reference" or structure.form_page is not None:
             doc_type = doc_type or "application_form"
-            application_id = next((c.text for c in codes if c.text and c.text != "SEPARATOR"), None)
+    form_res: FormResult | None = None
+    if options.forms and doc_type == "application_form" and structure is not None and structure.form_page \
+            and not q.reasons:  # a page to rescan is read when it comes back sharp
+        form_res = guarded("form", lambda: read_form(grey, pg.grey, options.profile.form))
     if options.mrz and doc_type in (None, "mrz_document"):
         read = guarded("mrz", lambda: read_mrz_with_crop(pg.colour, options.processing_date(), options.reader))
         if read is not None:
@@ -170,10 +205,14 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         photo_res = None  # a face on a document that is not a photo (the data page's portrait) is not judged
 
     reasons: list[str] = []
-    if doc_type != "passport_photo":
+    if doc_type != "passport_photo" and not separator:
         reasons.extend(q.reasons)
-    else:
-        q = q.model_copy(update={"applied": False})  # a photo is judged by the photo rules, not page rules
+    else:  # a photo is judged by the photo rules, a separator sheet only by whether it was read
+        q = q.model_copy(update={"applied": False})
+    if structure is not None:
+        reasons.extend(structure.reasons)
+    if form_res is not None:
+        reasons.extend(form_res.reasons)
     if doc_type == "mrz_document" and mrz_res is not None:
         reasons.extend(mrz_res.reasons)
     if photo_res is not None:
@@ -191,7 +230,8 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             images["photo_overlay"] = derived.encode_jpeg(photo_overlay(pg.colour, photo_res, options.profile.photo),
                                                           derived.NORMALISED_JPEG_QUALITY)
     return Analysis(_source(name, data, pg.page, pg, info.content_type), doc_type, list(dict.fromkeys(reasons)),
-                    q, mrz_res if doc_type == "mrz_document" else None, photo_res, application_id, images, timer.ms)
+                    q, mrz_res if doc_type == "mrz_document" else None, photo_res, application_id, images, timer.ms,
+                    form_res, structure)
 
 
 def _manifest_entry(key: str, data: bytes) -> StoredObject:
@@ -211,22 +251,45 @@ def load_stored_result(store: Store, batch_id: str, item_id: str, sha256: str) -
     return result
 
 
+def seen_before(store: Store, batch_id: str, item_id: str, sha: str, page: int | None) -> str | None:
+    """'<batch>/<item>' of the same content (file SHA-256 and page) first seen in another batch, or None.
+
+    The first item to claim the content's index entry (create-only) owns it; a later batch finds it there."""
+    key = content_index(sha, page)
+    body = json.dumps({"batch_id": batch_id, "item_id": item_id}, sort_keys=True).encode()
+    try:
+        store.put(key, body, "index", "application/json")
+        return None
+    except ObjectConflict:
+        first = json.loads(store.get(key))
+    if first.get("batch_id") == batch_id:
+        return None  # the same batch again (a redelivery, a rerun): duplicates within a batch are the pre-pass's
+    return f"{first.get('batch_id')}/{first.get('item_id')}"
+
+
 def process_item(store: Store, batch_id: str, item_id: str, name: str, data: bytes, page: int | None,
                  declared: DocumentType | None, options: Options = Options(),
-                 application_id: str | None = None, intake_error: str | None = None) -> ItemResult:
+                 structure: ItemStructure | None = None, intake_error: str | None = None) -> ItemResult:
     """Analyse one item and store its original, derived images and result manifest, create-only.
 
     Idempotent: when the item's result is already stored it is returned unchanged and nothing is written.
+    *structure* is the item's place in its batch from the batch pre-pass (:mod:`svs.structure`).
     """
     sha = sha256_hex(data)
     existing = load_stored_result(store, batch_id, item_id, sha)
     if existing is not None:
         return existing
+    earlier = None if intake_error else seen_before(store, batch_id, item_id, sha, page)
+    if earlier is not None and (structure is None or structure.duplicate_of is None):
+        base = structure or ItemStructure(role="page")
+        structure = base.model_copy(update={"duplicate_of": earlier,
+                                            "reasons": [*base.reasons, "batch.duplicate_item"]})
     if intake_error:  # refused before its bytes could be read (too large, not a regular file)
         a = Analysis(_source(name, data, page, None, "application/octet-stream"), declared or "unknown",
-                     [intake_error], None, None, None, None, {}, {})
+                     [intake_error, *(structure.reasons if structure else [])], None, None, None,
+                     structure.application_id if structure else None, {}, {}, None, structure)
     else:
-        a = analyse(data, name, page, declared, options)
+        a = analyse(data, name, page, declared, options, structure)
     timer = Timer(dict(a.timings))
     with timer.stage("store"):
         ext = EXTENSIONS.get(a.source.content_type, "bin")
@@ -235,10 +298,12 @@ def process_item(store: Store, batch_id: str, item_id: str, name: str, data: byt
         for role, blob in a.derived.items():
             stored.append(store.put(derived_key(batch_id, item_id, sha, role, "jpg"), blob, role, "image/jpeg"))
     result = ItemResult(
-        batch_id=batch_id, item_id=item_id, application_id=a.application_id or application_id,
+        batch_id=batch_id, item_id=item_id, application_id=a.application_id,
         source=a.source, document_type=a.document_type, verdict=verdict_for(a.reasons).value,
         reasons=a.reasons, quality=a.quality.model_dump() if a.quality else {},
         mrz=a.mrz.model_dump() if a.mrz else None, photo=a.photo.model_dump() if a.photo else None,
+        form=a.form.model_dump() if a.form else None,
+        structure=a.structure.model_dump() if a.structure else None,
         stored=stored, timings_ms=timer.ms, provenance=provenance(options.profile.name),
     )
     key = result_key(batch_id, item_id, sha)

@@ -9,19 +9,18 @@ from functools import lru_cache
 import cv2
 
 from svs import __version__
-from svs.engines import mtcnn, passporteye, zxing
+from svs.engines import mtcnn, passporteye, tesseract, zxing
+from svs.forms.template import load_template
 from svs.mrz import reader as svs_reader
 from svs.schema import Provenance
 
 
-@lru_cache(maxsize=1)
-def tesseract_version() -> str:
+def form_template_version() -> str:
     try:
-        import pytesseract
-
-        return f"tesseract {pytesseract.get_tesseract_version()}"
-    except Exception:  # noqa: BLE001 - absence is recorded, never fatal
+        t = load_template()
+    except (OSError, ValueError):
         return "unavailable"
+    return f"{t.name} {t.version}"
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +30,8 @@ def model_versions() -> dict[str, str]:
         "face_detector": mtcnn.version(),
         "mrz_reader": f"svs {svs_reader.version()}",
         "mrz_baseline": f"passporteye {passporteye.version()}",
-        "ocr": tesseract_version(),
+        "ocr": tesseract.version(),
+        "form_template": form_template_version(),
         "barcode": zxing.version(),
     }
 

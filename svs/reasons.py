@@ -84,6 +84,10 @@ _ALL: tuple[Reason, ...] = (
     _R("form.mismatch_birth_date", Verdict.REFER, "The date of birth on the form differs from the passport."),
     _R("form.mismatch_document_number", Verdict.REFER, "The passport number on the form differs."),
     _R("batch.duplicate_item", Verdict.REFER, "The same file was already submitted."),
+    _R("batch.unreadable_marker", Verdict.RESCAN,
+       "This looks like a separator or reference sheet but its barcode could not be read: rescan it."),
+    _R("batch.application_unknown", Verdict.REFER,
+       "Which application this page belongs to is not known: an unreadable sheet came before it."),
     # processing: the worker could not finish this stage, the file may be fine
     _R("stage.failed", Verdict.REFER, "A check could not be completed; a person must look at this item."),
     _R("stage.timeout", Verdict.REFER, "A check took too long and was stopped; a person must look at this item."),

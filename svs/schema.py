@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
@@ -108,6 +108,37 @@ class PhotoResult(_Model):
     ms: float = 0.0
 
 
+class FormField(_Model):
+    value: str | None = Field(description="what is typed in the field's boxes; null where nothing was read")
+    confidence: float = Field(description="0..1: Tesseract's lowest word confidence, lowered where the reading "
+                                          "does not fit the boxes")
+    valid: bool = Field(description="the value fits the field's pattern in the template")
+    empty: bool = False
+
+
+class FormResult(_Model):
+    template: str = Field(description="the form template, name and version (models/templates)")
+    page: int = Field(description="which page of the form, from its page code")
+    anchors: int = Field(description="corner anchors found (2 to 4)")
+    fields: dict[str, FormField] = Field(default_factory=dict)
+    reasons: list[str] = Field(default_factory=list)
+    ms: float = 0.0
+
+
+class ItemStructure(_Model):
+    """Where an item stands in its batch, from the batch pre-pass over every page's marks in batch order."""
+
+    role: Literal["separator", "reference", "page"] = Field(
+        description="separator: a separator sheet (barcode SEPARATOR or patch T); reference: a page carrying an "
+                    "application reference; page: any other page")
+    application_id: str | None = None
+    marks: list[str] = Field(default_factory=list, description="what was read: barcode formats, patch codes; "
+                                                               "never a barcode's text")
+    form_page: int | None = Field(default=None, description="page of the PA1 form, from its page code")
+    duplicate_of: str | None = Field(default=None, description="'<batch id>/<item id>' of the same file seen first")
+    reasons: list[str] = Field(default_factory=list)
+
+
 class StoredObject(_Model):
     key: str
     sha256: str
@@ -138,6 +169,10 @@ class ItemResult(_Model):
     quality: dict[str, Any] = Field(description="QualityResult as an object; empty when not measured")
     mrz: dict[str, Any] | None = None
     photo: dict[str, Any] | None = None
+    form: dict[str, Any] | None = Field(default=None, description="FormResult where the page is a known form")
+    structure: dict[str, Any] | None = Field(
+        default=None, description="BatchStructure: where the item stands in the batch (separator, reference, "
+                                  "duplicate) as the batch pre-pass found it")
     stored: list[StoredObject] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     provenance: Provenance
@@ -150,6 +185,22 @@ class BatchSummary(_Model):
     items: int
     verdicts: dict[str, int]
     reasons: dict[str, int]
+    stored: list[StoredObject] = Field(default_factory=list)
+
+
+class ApplicationSummary(_Model):
+    """One application of a batch: its items, and the form checked against the old passport's MRZ."""
+
+    kind: Literal["application"] = "application"
+    schema_version: str = SCHEMA_VERSION
+    batch_id: str
+    application_id: str
+    items: list[str] = Field(description="item ids in batch order")
+    verdict: VerdictName = Field(description="the worst of its items' verdicts and its own checks")
+    reasons: list[str] = Field(description="its items' reasons and the cross-checks' reasons, sorted")
+    checks: dict[str, Literal["match", "mismatch", "not_checked"]] = Field(
+        description="surname, birth_date, document_number: the form against the MRZ of the old passport; "
+                    "not_checked where either side was not read with confidence")
     stored: list[StoredObject] = Field(default_factory=list)
 
 
@@ -167,9 +218,11 @@ class DeadLetter(_Model):
 EXPORTED: dict[str, type[BaseModel]] = {
     "item-result": ItemResult,
     "batch-summary": BatchSummary,
+    "application-summary": ApplicationSummary,
     "quality-result": QualityResult,
     "mrz-result": MrzResult,
     "photo-result": PhotoResult,
+    "form-result": FormResult,
     "dead-letter": DeadLetter,
 }
 

@@ -179,11 +179,22 @@ class DoctypeThresholds:
 
 
 @dataclass(frozen=True)
+class FormThresholds:
+    min_field_confidence: Threshold = Threshold(
+        0.6, "form.field_unreadable: measured on generated PA1 pages (bench/bench_forms.py): correct readings of "
+             "typed capitals score above 0.8, misreadings and smudged boxes mostly below 0.6")
+    min_cell_ink: Threshold = Threshold(
+        0.008, "a character box with under 0.8% dark pixels inside its border is empty: a typed hyphen or "
+               "apostrophe covers 1.3-1.5% (bench/bench_forms.py), sensor noise and specks stay under 0.5%")
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str = "uk-2026.1"
     page: PageThresholds = field(default_factory=PageThresholds)
     photo: PhotoThresholds = field(default_factory=PhotoThresholds)
     doctype: DoctypeThresholds = field(default_factory=DoctypeThresholds)
+    form: FormThresholds = field(default_factory=FormThresholds)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -120,3 +120,7 @@ def items(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def summaries(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in messages if m.get("kind") == "batch"]
+
+
+def applications(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("kind") == "application"]

@@ -110,3 +110,14 @@ def test_photo_profile_and_overlay_options(sample_batch: Path, tmp_path: Path) -
     assert out["profile"] == "uk-digital" and "photo.low_resolution" in out["reasons"]
     assert out["failures"][0]["text"] and Path(out["overlay"]).is_file()
     assert svs("photo", str(sample_batch / "06-photo.jpg"), "--profile", "nope").returncode == 2
+
+
+def test_run_json_with_applications_prints_them_before_the_summary(sample_batch: Path, tmp_path: Path) -> None:
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "store"), "--json", "--applications", "--jobs", "2")
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [x["kind"] for x in lines[-2:]] == ["application", "batch"]
+    application = lines[-2]
+    assert application["application_id"] == "PA-2026-004211" and len(application["items"]) == 10
+    assert application["checks"] == {"surname": "match", "birth_date": "match", "document_number": "match"}
+    assert all(x["application_id"] == "PA-2026-004211" for x in lines[:-2])

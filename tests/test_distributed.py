@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from integration_helpers import (
     Worker,
+    applications,
     collect,
     items,
     purge_all,
@@ -68,6 +69,11 @@ def test_submitted_batch_is_processed_stored_and_published_once(
         ["0001", "0002", "0003", "0004", "0005", "0006", "0007-p001", "0007-p002", "0008", "0009"])
     (summary,) = summaries(messages)
     assert summary["items"] == 10 and summary["verdicts"]["rejected"] == 1
+    # the pre-pass at submit carried the form's reference to every page; the application was cross-checked
+    assert {r["application_id"] for r in results} == {"PA-2026-004211"}
+    (application,) = applications(messages)
+    assert application["checks"] == {"surname": "match", "birth_date": "match", "document_number": "match"}
+    assert messages.index(application) < messages.index(summary)  # the batch summary comes last
     objects = _s3_objects(s3_store_url, s3_endpoint)
     _check_stored(results, objects, sample_batch)
     names = [p.name for p in sample_batch.iterdir()]

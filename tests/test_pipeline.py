@@ -122,13 +122,13 @@ def test_item_processing_is_idempotent_per_item(tmp_path: Path, form_jpeg: bytes
 
 def test_an_engine_that_raises_gives_a_result_with_stage_failed(monkeypatch: pytest.MonkeyPatch,
                                                                 form_jpeg: bytes) -> None:
-    from svs import pipeline
+    from svs.engines import zxing
     from svs.pipeline import analyse
 
     def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("engine crashed")
 
-    monkeypatch.setattr(pipeline.zxing, "read", broken)
+    monkeypatch.setattr(zxing, "read", broken)
     a = analyse(form_jpeg, "x.jpg", None, None, Options(mrz=False))
     assert "stage.failed" in a.reasons and a.quality is not None and a.derived
 

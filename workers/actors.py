@@ -15,10 +15,11 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage
 
 from svs import keys, log
+from svs.applications import build_applications, store_application
 from svs.errors import ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
 from svs.report import build_report, store_report
-from svs.schema import ItemResult
+from svs.schema import ItemResult, ItemStructure
 from svs.storage import Store, open_store
 from svs.summary import build_summary, store_summary
 from workers.broker import make_broker
@@ -82,6 +83,10 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], cl
     except ObjectConflict:
         return  # another message claimed the summary; if it dies, its redelivery finishes the job
     results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
+    for app in build_applications(batch_id, results):  # before the batch summary, which says "all done"
+        stored = store_application(store, app)
+        publish_once(store, keys.application_marker(batch_id, app.application_id),
+                     stored.model_dump_json().encode())
     summary = store_summary(store, build_summary(batch_id, results))
     store_report(store, batch_id, build_report(store, batch_id))  # idempotent: a redelivery stores the same bytes
     if publish_once(store, marker, summary.model_dump_json().encode()):
@@ -99,17 +104,18 @@ def process(batch_id: str, item_id: str, store_url: str) -> None:
     if item is None:
         raise PoisonMessage("message.unknown_item", "item not in the batch manifest")
     sha = keys.check_sha(item["sha256"])
+    structure = ItemStructure.model_validate(item["structure"]) if item.get("structure") else None
     result = load_stored_result(store, batch_id, item_id, sha)
     if result is None and item.get("intake_error"):
         result = process_item(store, batch_id, item_id, item["name"], b"", item.get("page"),
-                              item.get("declared_type"), Options(), intake_error=item["intake_error"])
+                              item.get("declared_type"), Options(), structure, intake_error=item["intake_error"])
     if result is None:
         try:
             data = store.get_verified(item["inbox_key"], sha)
         except KeyError:
             raise PoisonMessage("message.missing_object", "the item's inbox object does not exist") from None
         result = process_item(store, batch_id, item_id, item["name"], data, item.get("page"),
-                              item.get("declared_type"), Options())
+                              item.get("declared_type"), Options(), structure)
     published = publish_once(store, keys.published_marker(batch_id, item_id, sha),
                              result.model_dump_json().encode())
     logger.info("item done", extra={"batch_id": batch_id, "item_id": item_id, "verdict": result.verdict,

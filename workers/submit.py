@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 from svs import keys
+from svs.api import batch_structure
 from svs.batch import load_batch, read_file
 from svs.errors import IntakeError, ObjectConflict, SvsError
 from svs.intake import EXTENSIONS, sha256_hex, sniff
+from svs.pipeline import Options
 from svs.storage import open_store
 
 
@@ -27,6 +29,8 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
     batch = load_batch(path)
     store = open_store(store_url)
     store.check()
+    # which application each page belongs to is decided here, in batch order, before any worker sees a page
+    structures = batch_structure(batch, Options())
     inbox: dict[str, str] = {}
     refused: dict[str, str] = {}  # files that cannot even be read here (too large, not a regular file)
     for name in batch.files:
@@ -46,8 +50,8 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
         "items": [
             {"item_id": i.item_id, "name": i.name, "page": i.page, "sha256": i.sha256,
              "inbox_key": inbox.get(i.name), "declared_type": i.declared_type,
-             "intake_error": refused.get(i.name)}
-            for i in batch.items
+             "intake_error": refused.get(i.name), "structure": st.model_dump(mode="json")}
+            for i, st in zip(batch.items, structures, strict=True)
         ],
     }
     body = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()

@@ -1,0 +1,197 @@
+"""Reading a registered form page: each field's character boxes are cut out upright, the empty ones found by
+their ink, the filled ones set side by side without their borders and read by Tesseract as one line with the
+field type's whitelist. Where the reading has as many characters as there are filled boxes, the spaces come from
+the boxes; otherwise the reading stands as Tesseract gave it and its confidence is lowered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from svs.engines import tesseract
+from svs.forms.register import Registration, page_number, register, warp
+from svs.forms.template import WHITELISTS, FormField, Template, load_template
+from svs.schema import FormField as FieldResult
+from svs.schema import FormResult
+from svs.thresholds import FormThresholds
+
+#: Field boxes are cut out at 300 dpi, the resolution Tesseract reads typed capitals best at.
+PX_PER_MM = 220 / 25.4
+#: The box border and the ink spread around it: this much is cut off each side of a box.
+INSET_MM = 0.9
+#: A reading whose character count does not match the filled boxes keeps at most this confidence.
+MISFIT_CONFIDENCE = 0.5
+
+
+def _cells(grey: np.ndarray, reg: Registration, f: FormField) -> list[np.ndarray]:
+    out = []
+    for i in range(f.boxes):
+        x, y, w, h = f.box(i)
+        out.append(warp(grey, reg, (x + INSET_MM, y + INSET_MM, w - 2 * INSET_MM, h - 2 * INSET_MM), PX_PER_MM))
+    return out
+
+
+def _strip(cells: list[np.ndarray], filled: list[bool]) -> np.ndarray:
+    """The filled cells' glyphs side by side at a typed line's spacing (an empty cell inside the value is a word
+    space), the paper made white, on a white margin: a line as Tesseract expects one."""
+    h, w = cells[0].shape
+    letter_gap = np.full((h, max(2, w // 8)), 255, np.uint8)
+    word_gap = np.full((h, w // 2), 255, np.uint8)
+    last = max(i for i, f in enumerate(filled) if f)
+    parts: list[np.ndarray] = []
+    for i in range(last + 1):
+        if not filled[i]:
+            parts.append(word_gap)
+            continue
+        cell = cells[i]
+        cols = np.flatnonzero((cell < 128).any(axis=0))
+        parts.append(cell[:, max(0, cols[0] - 2):cols[-1] + 3] if cols.size else cell)
+        parts.append(letter_gap)
+    row = np.hstack(parts)
+    row = np.where(row > 170, 255, row).astype(np.uint8)  # the paper's grain and the box shading are not ink
+    return cv2.copyMakeBorder(row, h // 2, h // 2, w, w, cv2.BORDER_CONSTANT, value=255)
+
+
+def _layout(filled: list[bool]) -> list[int]:
+    """Lengths of the runs of filled boxes: the words the boxes hold."""
+    runs, n = [], 0
+    last = max(i for i, f in enumerate(filled) if f)
+    for f in filled[: last + 1]:
+        if f:
+            n += 1
+        elif n:
+            runs.append(n)
+            n = 0
+    if n:
+        runs.append(n)
+    return runs
+
+
+#: Readings a field type cannot hold, put right by the type: a date has no letter O, a name no digit 0.
+_AS_DIGIT = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6",
+                           "B": "8", "T": "7"})
+_AS_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "7": "T"})
+
+
+def _by_type(text: str, kind: str) -> str:
+    if kind in ("date", "digits"):
+        return text.translate(_AS_DIGIT)
+    if kind in ("name", "letters"):
+        return text.translate(_AS_LETTER)
+    return text
+
+
+#: A box that is not clearly filled but has this share of grey (under 200 of 255) holds something no one can
+#: read (a smudge, a stain, faint pencil): the field is unreadable, never empty.
+UNCLEAR_GREY_SHARE = 0.1
+
+
+@dataclass
+class _Pending:
+    field: FormField
+    filled: list[bool]
+    strip: np.ndarray | None
+    unclear: bool = False
+
+
+def _value(p: _Pending, words: list[tesseract.Word]) -> FieldResult:
+    if not words:
+        return FieldResult(value=None, confidence=0.0, valid=False)
+    chars = _by_type("".join(w.text for w in words), p.field.type)
+    runs = _layout(p.filled)
+    # Tesseract gives a word of one letter ("I") a confidence near 0 however clear it is: weigh each word's
+    # confidence by its length, the lowest still counting most where the words are long
+    confidence = sum(w.confidence * len(w.text) for w in words) / max(1, sum(len(w.text) for w in words))
+    confidence = min(confidence, min(w.confidence for w in words if len(w.text) > 1) if any(
+        len(w.text) > 1 for w in words) else confidence)
+    if len(chars) == sum(runs):
+        parts, at = [], 0
+        for n in runs:
+            parts.append(chars[at:at + n])
+            at += n
+        value = " ".join(parts)
+    else:
+        value = _by_type(" ".join(w.text for w in words), p.field.type)
+        confidence = min(confidence, MISFIT_CONFIDENCE)
+    return FieldResult(value=value, confidence=round(confidence, 3), valid=p.field.valid(value))
+
+
+def read_fields(grey: np.ndarray, reg: Registration, fields: list[FormField],
+                thresholds: FormThresholds) -> dict[str, FieldResult]:
+    """Every field of a page with one Tesseract call: the fields' strips are stacked one per line, each word
+    goes back to the field whose line it lies on."""
+    pending = []
+    for f in fields:
+        cells = _cells(grey, reg, f)
+        filled = [float((c < 128).mean()) >= thresholds.min_cell_ink.value for c in cells]
+        unclear = any(not full and float((c < 200).mean()) >= UNCLEAR_GREY_SHARE for c, full in zip(cells, filled,
+                                                                                                   strict=True))
+        pending.append(_Pending(f, filled, _strip(cells, filled) if any(filled) else None, unclear))
+    strips = [p.strip for p in pending if p.strip is not None]
+    words: list[tesseract.Word] = []
+    bands: list[tuple[int, int]] = []
+    if strips:
+        width = max(s.shape[1] for s in strips)
+        rows, y = [], 0
+        for s in strips:
+            rows.append(cv2.copyMakeBorder(s, 0, 0, 0, width - s.shape[1], cv2.BORDER_CONSTANT, value=255))
+            bands.append((y, y + s.shape[0]))
+            y += s.shape[0]
+        whitelist = "".join(sorted(set("".join(WHITELISTS[p.field.type] for p in pending))))
+        words = tesseract.read_block(np.vstack(rows), whitelist)
+    out: dict[str, FieldResult] = {}
+    band = iter(bands)
+    for p in pending:
+        if p.strip is None:
+            out[p.field.name] = FieldResult(value=None, confidence=0.0 if p.unclear else 1.0, valid=False,
+                                            empty=not p.unclear)
+            continue
+        top, bottom = next(band)
+        mine = sorted((w for w in words if top <= w.box[1] + w.box[3] / 2 < bottom), key=lambda w: w.box[0])
+        value = _value(p, mine)
+        if value.confidence < thresholds.min_field_confidence.value and not p.unclear:
+            value = _second_reading(p, value)
+        out[p.field.name] = value.model_copy(update={"confidence": 0.0}) if p.unclear else value
+    return out
+
+
+def _second_reading(p: _Pending, first: FieldResult) -> FieldResult:
+    """A field Tesseract was unsure of is read again alone, as one line with its own whitelist. Tesseract's word
+    confidence is low for mixed letters and digits however clear the print; two readings that agree, under
+    different page modes and whitelists, are taken with the better confidence. Where they differ the field
+    stays unsure."""
+    assert p.strip is not None
+    one_word = len(_layout(p.filled)) == 1
+    second = _value(p, tesseract.read_line(p.strip, WHITELISTS[p.field.type], spaces=not one_word))
+    if second.value is not None and second.value == first.value:
+        return first.model_copy(update={"confidence": max(first.confidence, second.confidence)})
+    return first if first.confidence <= second.confidence else second
+
+
+def read_form(grey_half: np.ndarray, grey: np.ndarray, thresholds: FormThresholds = FormThresholds(),
+              template: Template | None = None) -> FormResult | None:
+    """The form's fields where the page is a page of *template* (PA1 by default); None where it is not.
+
+    *grey_half* finds the anchors quickly; the fields are read from the full-resolution *grey*.
+    """
+    start = time.perf_counter()
+    t = template or load_template()
+    reg_half = register(grey_half, t)
+    if reg_half is None:
+        return None
+    reg = reg_half.scaled(grey.shape[1] / grey_half.shape[1])
+    page = page_number(grey, reg, t)
+    result = FormResult(template=f"{t.name} {t.version}", page=page, anchors=reg.anchors_found)
+    spec = t.pages.get(page)
+    reasons: list[str] = []
+    result.fields = read_fields(grey, reg, spec.fields, thresholds) if spec else {}
+    for r in result.fields.values():
+        if not r.empty and (r.confidence < thresholds.min_field_confidence.value or not r.valid):
+            reasons.append("form.field_unreadable")
+    result.reasons = list(dict.fromkeys(reasons))
+    result.ms = round((time.perf_counter() - start) * 1000, 1)
+    return result

@@ -1,0 +1,123 @@
+"""Batch structure: which application each page belongs to, found before any page is processed.
+
+A batch is a stream of pages in order: an application form whose first page carries the application reference as
+a barcode, its other pages and documents, then a separator sheet (a barcode reading ``SEPARATOR``, or Kodak's
+patch T) and the next application. The pre-pass reads each page's *marks* (barcodes, patch codes, the PA1 form's
+page code) on a reduced decode, then :func:`assign` walks them in order:
+
+- a separator ends the current application; the separator itself belongs to none;
+- a readable reference starts an application; every page up to the next separator or reference carries it;
+- a page that looks like a marker but cannot be read (a barcode region zxing cannot decode, four bars in no patch
+  pattern, the form's first page without a readable reference) is flagged, and the pages after it, up to the next
+  readable marker, carry no application and say why: never merged silently into the application before;
+- the same file (SHA-256 and page) seen earlier in the batch makes a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from svs.engines import zxing
+from svs.forms.register import page_number, register
+from svs.forms.template import Template, load_template
+from svs.patchcode import Patch, find_patches
+from svs.schema import ItemStructure
+
+#: Marker sheets are A4 pages; smaller items (photos, a passport's data page) are not searched for patches.
+MIN_MARKER_PAGE_MM = 180.0
+
+
+@dataclass(frozen=True)
+class PageMarks:
+    codes: list[zxing.Barcode] = field(default_factory=list)
+    patches: list[Patch] = field(default_factory=list)
+    form_page: int | None = None
+    barcode_seen: bool = False  # a barcode-shaped region, decoded or not
+    unreadable: bool = False  # decoding failed earlier (the page could not be decoded at all)
+
+
+def read_marks(grey_half: np.ndarray, px_per_mm: float, full: Callable[[], np.ndarray] | None = None,
+               template: Template | None = None) -> PageMarks:
+    """The marks on one page from its half-resolution greyscale image (*px_per_mm* at that scale). Where a
+    barcode is seen there but not decoded (thin bars of a 200-dpi scan halved), it is read again on the
+    full-resolution image that *full* decodes."""
+    t = template or load_template()
+    codes = zxing.read(grey_half)
+    h, w = grey_half.shape[:2]
+    large = max(h, w) / px_per_mm >= MIN_MARKER_PAGE_MM
+    patches = find_patches(grey_half, px_per_mm) if large else []
+    reg = register(grey_half, t) if large else None
+    form_page = page_number(grey_half, reg, t) if reg is not None else None
+    seen = bool(codes)
+    if not codes and large:
+        quarter = cv2.resize(grey_half, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        found, _ = cv2.barcode.BarcodeDetector().detect(quarter)
+        seen = bool(found)
+        if seen and full is not None:
+            codes = zxing.read(full())
+    return PageMarks(codes, patches, form_page, seen)
+
+
+def _describe(m: PageMarks) -> list[str]:
+    return [f"barcode:{c.format}" for c in m.codes] + [f"patch:{p.code or '?'}" for p in m.patches] + (
+        [f"form:PA1 page {m.form_page}"] if m.form_page else [])
+
+
+def classify(m: PageMarks, template: Template | None = None) -> tuple[str, str | None, list[str]]:
+    """(role, reference, reasons) of one page from its marks alone."""
+    t = template or load_template()
+    if m.unreadable:
+        return "page", None, []
+    texts = [c.text for c in m.codes]
+    if t.reference.separator in texts or any(p.code == "T" for p in m.patches):
+        return "separator", None, []
+    reference = next((x for x in texts if t.reference.is_reference(x)), None)
+    if reference is not None:
+        return "reference", reference, []
+    if m.form_page == t.reference.required_on_page:
+        return "page", None, ["form.reference_missing"]
+    if (m.barcode_seen and not m.codes) or any(p.code is None for p in m.patches):
+        return "page", None, ["batch.unreadable_marker"]
+    return "page", None, []
+
+
+def assign(batch_id: str, marks: list[PageMarks], contents: list[tuple[str, int | None]], item_ids: list[str],
+           template: Template | None = None) -> list[ItemStructure]:
+    """Each item's place in the batch, walking the pages in batch order. *contents* are (sha256, page)."""
+    current: str | None = None
+    lost = False  # an unreadable marker came since the last readable one
+    first_seen: dict[tuple[str, int | None], str] = {}
+    out = []
+    for m, content, item in zip(marks, contents, item_ids, strict=True):
+        role, reference, reasons = classify(m, template)
+        if role == "separator":
+            current, lost = None, False
+        elif role == "reference":
+            current, lost = reference, False
+        elif reasons:  # a marker nobody could read: what follows belongs to an unknown application
+            current, lost = None, True
+        elif lost:
+            reasons = ["batch.application_unknown"]
+        duplicate_of = first_seen.get(content)
+        if duplicate_of is None:
+            first_seen[content] = f"{batch_id}/{item}"
+        else:
+            reasons = [*reasons, "batch.duplicate_item"]
+        out.append(structure_of(m, role, None if role == "separator" else current, reasons, duplicate_of))
+    return out
+
+
+def structure_of(m: PageMarks, role: str, application_id: str | None, reasons: list[str],
+                 duplicate_of: str | None = None) -> ItemStructure:
+    return ItemStructure(role=role, application_id=application_id, marks=_describe(m),  # type: ignore[arg-type]
+                         form_page=m.form_page, reasons=reasons, duplicate_of=duplicate_of)
+
+
+def single_page(m: PageMarks, template: Template | None = None) -> ItemStructure:
+    """A page's structure from its own marks, where no batch walk is done (one file checked on its own)."""
+    role, reference, reasons = classify(m, template)
+    return structure_of(m, role, reference, reasons)
