@@ -22,5 +22,9 @@ ENV SVS_MODELS_DIR=/app/models
 RUN pip install --no-compile . && useradd --create-home --uid 10001 svs
 
 USER svs
+# Prometheus metrics of all worker processes (SVS_METRICS_PORT); liveness from the workers' heartbeat file
+EXPOSE 9191
+ENV SVS_HEARTBEAT_FILE=/tmp/svs-worker.heartbeat
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["svs", "health", "live"]
 ENTRYPOINT ["svs"]
 CMD ["worker"]

@@ -133,6 +133,7 @@ def fields(pages: int, rng: np.random.Generator) -> None:
     names = ["surname", "given_names", "birth_date", "old_passport_number", "postcode", "telephone"]
     stats = {k: [0, 0, 0, 0, 0] for k in ("svs", "baseline")}  # chars, char errors, fields, exact, silent
     ms_svs, ms_base = [], []
+    silent: list[str] = []  # generated people: fictional data, shown to say what went wrong
     for i in range(pages):
         who = person(rng)
         dpi = 300 if i % 2 == 0 else 200
@@ -166,12 +167,15 @@ def fields(pages: int, rng: np.random.Generator) -> None:
                 st[3] += v == truth
             if got is not None and value != truth and got.valid and got.confidence >= 0.6:
                 stats["svs"][4] += 1
+                silent.append(f"{n}: {truth!r} read {value!r} at {got.confidence:.2f} ({dpi} dpi)")
     print(f"\n3. typed fields: {pages} PA1 first pages (200 and 300 dpi, skew up to 1.5 degrees, noise, JPEG q80), "
           f"{len(names)} fields each")
     for key, st in stats.items():
-        silent = f", silent errors {st[4]}" if key == "svs" else ""
+        quiet = f", silent errors {st[4]}" if key == "svs" else ""
         print(f"  {key:<9} characters {100 * (1 - st[1] / st[0]):.2f}% right, fields exact {st[3]}/{st[2]} "
-              f"({100 * st[3] / st[2]:.1f}%){silent}")
+              f"({100 * st[3] / st[2]:.1f}%){quiet}")
+    for line in silent:
+        print(f"  silent error: {line}")
     print(f"  ms per page: svs read_form median {statistics.median(ms_svs):.0f} (p95 "
           f"{np.percentile(ms_svs, 95):.0f}), baseline {statistics.median(ms_base):.0f}; "
           f"ratio baseline/svs {statistics.median(ms_base) / statistics.median(ms_svs):.1f}")

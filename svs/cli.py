@@ -256,6 +256,52 @@ def worker(
 
 
 @app.command()
+def health(
+    check: Annotated[str, typer.Argument(help="live: this machine's workers are running; ready: the broker, the "
+                                              "store and Tesseract answer")],
+    broker: BrokerOpt = None,
+    store: Annotated[str | None, typer.Option(help="Store URL to check (default $SVS_STORE_URL)")] = None,
+    max_age: Annotated[float, typer.Option(help="live: the oldest heartbeat that counts, in seconds")] = 60.0,
+) -> None:
+    """Liveness and readiness for a container orchestrator: prints JSON, exits 0 when healthy, 1 when not."""
+    from workers import health as h
+    from workers.config import broker_url
+
+    if check == "live":
+        out = h.liveness(max_age_s=max_age)
+    elif check == "ready":
+        try:
+            url = broker_url(broker)
+        except ConfigError as exc:
+            err.print(f"[red]configuration:[/] {exc}")
+            raise typer.Exit(2) from exc
+        out = h.readiness(url, store or os.environ.get("SVS_STORE_URL"))
+    else:
+        err.print("[red]health check must be live or ready[/]")
+        raise typer.Exit(2)
+    print(json.dumps(out))
+    raise typer.Exit(0 if out["ok"] else 1)
+
+
+@app.command()
+def replay(
+    broker: BrokerOpt = None,
+    limit: Annotated[int | None, typer.Option(help="Move at most this many", min=1)] = None,
+) -> None:
+    """Put the messages of the dead-letter queue back on the item queue (after the cause is fixed). Safe to run
+    twice: items already done are not done again."""
+    from workers.replay import replay as do_replay
+
+    try:
+        moved = do_replay(broker, limit=limit)
+    except ConfigError as exc:
+        err.print(f"[red]configuration:[/] {exc}")
+        raise typer.Exit(2) from exc
+    err.print(f"replayed {moved} message(s)")
+    print(moved)
+
+
+@app.command()
 def results(
     broker: BrokerOpt = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for new results")] = False,

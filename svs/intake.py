@@ -108,7 +108,10 @@ class Page:
 
 def _decode_single(data: bytes, flags: int) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
-    img = cv2.imdecode(buf, flags)
+    try:
+        img = cv2.imdecode(buf, flags)
+    except cv2.error as exc:
+        raise IntakeError("input.unreadable", "the image data could not be decoded") from exc
     if img is None or img.size == 0:
         raise IntakeError("input.unreadable", "the image data could not be decoded")
     return img
@@ -159,12 +162,17 @@ def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
         return FileInfo(name, digest, len(data), content_type, pages, True, float(PDF_RENDER_DPI))
     if _looks_truncated(data, content_type):
         raise IntakeError("input.unreadable", "the file is truncated")
-    with _open_image(data) as img:
-        pages = getattr(img, "n_frames", 1) if content_type == TIFF else 1
-        if pages > limits.max_pages:
-            raise IntakeError("input.too_large", f"{pages} pages exceeds the page limit")
-        _check_pixels(*img.size, limits)
-        dpi = _dpi_of(img)
+    try:
+        with _open_image(data) as img:
+            pages = getattr(img, "n_frames", 1) if content_type == TIFF else 1
+            if pages > limits.max_pages:
+                raise IntakeError("input.too_large", f"{pages} pages exceeds the page limit")
+            _check_pixels(*img.size, limits)
+            dpi = _dpi_of(img)
+    except IntakeError:
+        raise
+    except Exception as exc:  # a decoder on hostile bytes may raise anything (TypeError, KeyError): it is bad input
+        raise IntakeError("input.unreadable", type(exc).__name__) from exc
     return FileInfo(name, digest, len(data), content_type, pages, content_type == TIFF and pages > 1, dpi)
 
 
@@ -203,7 +211,7 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
         return Page(info, None, w, h, info.dpi, data)
     except IntakeError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, cv2.error) as exc:
+    except Exception as exc:  # as in probe: whatever a decoder raises on hostile bytes is bad input
         raise IntakeError("input.unreadable", type(exc).__name__) from exc
 
 

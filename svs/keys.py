@@ -94,6 +94,10 @@ def application_summary(batch_id: str, application_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/applications/{digest}.json"
 
 
+def batch_applications_prefix(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/applications/"
+
+
 def application_marker(batch_id: str, application_id: str) -> str:
     """Set once the application's summary was published."""
     return application_summary(batch_id, application_id)[:-5] + ".published"

@@ -18,7 +18,7 @@ import numpy as np
 
 from svs import derived, photo, quality
 from svs.doctype import shape_of
-from svs.errors import IntakeError, ObjectConflict
+from svs.errors import EngineTimeout, IntakeError, ObjectConflict
 from svs.forms.read import read_form
 from svs.intake import (
     DEFAULT_LIMITS,
@@ -148,11 +148,16 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
     photo_res: PhotoResult | None = None
     application_id: str | None = None
     failed: list[str] = []  # stages that raised: the item still gets a result, and a person looks at it
+    timed_out: list[str] = []  # stages whose engine ran past its own time limit
 
     def guarded(stage: str, fn: Callable[[], T]) -> T | None:
         with timer.stage(stage):
             try:
                 return fn()
+            except EngineTimeout:
+                log.error("stage timed out", extra={"stage": stage, "outcome": "timeout"})
+                timed_out.append(stage)
+                return None
             except Exception as exc:  # noqa: BLE001 - one engine's failure must not lose the item
                 log.error("stage failed", extra={"stage": stage, "error": type(exc).__name__})
                 failed.append(stage)
@@ -219,6 +224,8 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         reasons.extend(photo_res.reasons)
     if failed:
         reasons.append("stage.failed")
+    if timed_out:
+        reasons.append("stage.timeout")
     with timer.stage("derive"):
         images = derived.derive(grey, q.measures.get("skew_deg") if doc_type != "passport_photo" else None)
         if doc_type == "mrz_document" and mrz_crop is not None:

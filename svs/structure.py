@@ -29,6 +29,8 @@ from svs.schema import ItemStructure
 
 #: Marker sheets are A4 pages; smaller items (photos, a passport's data page) are not searched for patches.
 MIN_MARKER_PAGE_MM = 180.0
+#: Under 100 dpi (a 150-dpi scan halved) a reference's bars and modules blur together: read the full page.
+MIN_BARCODE_PX_PER_MM = 100 / 25.4
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ def read_marks(grey_half: np.ndarray, px_per_mm: float, full: Callable[[], np.nd
     barcode is seen there but not decoded (thin bars of a 200-dpi scan halved), it is read again on the
     full-resolution image that *full* decodes."""
     t = template or load_template()
-    codes = zxing.read(grey_half)
+    low_res = px_per_mm < MIN_BARCODE_PX_PER_MM and full is not None
+    codes = zxing.read(full() if full is not None and low_res else grey_half)
     h, w = grey_half.shape[:2]
     large = max(h, w) / px_per_mm >= MIN_MARKER_PAGE_MM
     patches = find_patches(grey_half, px_per_mm) if large else []
@@ -57,7 +60,7 @@ def read_marks(grey_half: np.ndarray, px_per_mm: float, full: Callable[[], np.nd
         quarter = cv2.resize(grey_half, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         found, _ = cv2.barcode.BarcodeDetector().detect(quarter)
         seen = bool(found)
-        if seen and full is not None:
+        if seen and full is not None and not low_res:
             codes = zxing.read(full())
     return PageMarks(codes, patches, form_page, seen)
 

@@ -183,6 +183,9 @@ class FormThresholds:
     min_field_confidence: Threshold = Threshold(
         0.6, "form.field_unreadable: measured on generated PA1 pages (bench/bench_forms.py): correct readings of "
              "typed capitals score above 0.8, misreadings and smudged boxes mostly below 0.6")
+    recheck_below: Threshold = Threshold(
+        0.85, "a field read with less confidence is read a second time alone; where the two readings differ it "
+              "is unreadable (bench/bench_forms.py: a misreading 'IAIN' -> 'JAIN' scored 0.62)")
     min_cell_ink: Threshold = Threshold(
         0.008, "a character box with under 0.8% dark pixels inside its border is empty: a typed hyphen or "
                "apostrophe covers 1.3-1.5% (bench/bench_forms.py), sensor noise and specks stay under 0.5%")

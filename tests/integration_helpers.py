@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -124,3 +125,28 @@ def summaries(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def applications(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in messages if m.get("kind") == "application"]
+
+
+def s3_objects(store_url: str, endpoint: str) -> dict[str, bytes]:
+    """Every object under the store URL's prefix, by key relative to it."""
+    import boto3
+
+    bucket, prefix = store_url[5:].split("/", 1)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        for obj in page.get("Contents", []):
+            out[obj["Key"][len(prefix) + 1 :]] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+    return out
+
+
+def check_stored(results: list[dict[str, Any]], objects: dict[str, bytes], batch: Path) -> None:
+    """Every stored object of every result is there and verifies by SHA-256; originals are the input bytes."""
+    for r in results:
+        assert r["stored"], r["item_id"]
+        for s in r["stored"]:
+            assert hashlib.sha256(objects[s["key"]]).hexdigest() == s["sha256"]
+        original = [s for s in r["stored"] if s["role"] == "original"]
+        if r["source"]["bytes"]:
+            assert objects[original[0]["key"]] == (batch / r["source"]["name"]).read_bytes()

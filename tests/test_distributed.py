@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from pathlib import Path
@@ -14,10 +13,12 @@ import pytest
 from integration_helpers import (
     Worker,
     applications,
+    check_stored,
     collect,
     items,
     purge_all,
     queue_depth,
+    s3_objects,
     submit,
     summaries,
     worker_env,
@@ -31,26 +32,6 @@ def broker_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
     purge_all(url)
     return url
-
-
-def _s3_objects(store_url: str, endpoint: str) -> dict[str, bytes]:
-    bucket, prefix = store_url[5:].split("/", 1)
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    out = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
-        for obj in page.get("Contents", []):
-            out[obj["Key"][len(prefix) + 1 :]] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-    return out
-
-
-def _check_stored(results: list[dict[str, Any]], objects: dict[str, bytes], batch: Path) -> None:
-    for r in results:
-        assert r["stored"], r["item_id"]
-        for s in r["stored"]:
-            assert hashlib.sha256(objects[s["key"]]).hexdigest() == s["sha256"]
-        original = [s for s in r["stored"] if s["role"] == "original"]
-        if r["source"]["bytes"]:
-            assert objects[original[0]["key"]] == (batch / r["source"]["name"]).read_bytes()
 
 
 def test_submitted_batch_is_processed_stored_and_published_once(
@@ -74,8 +55,8 @@ def test_submitted_batch_is_processed_stored_and_published_once(
     (application,) = applications(messages)
     assert application["checks"] == {"surname": "match", "birth_date": "match", "document_number": "match"}
     assert messages.index(application) < messages.index(summary)  # the batch summary comes last
-    objects = _s3_objects(s3_store_url, s3_endpoint)
-    _check_stored(results, objects, sample_batch)
+    objects = s3_objects(s3_store_url, s3_endpoint)
+    check_stored(results, objects, sample_batch)
     names = [p.name for p in sample_batch.iterdir()]
     assert not [k for k in objects if any(n in k for n in names) or "BLACKWOOD" in k]  # ids and hashes only
 
@@ -87,7 +68,7 @@ def test_submitted_batch_is_processed_stored_and_published_once(
     finally:
         worker.stop()
     assert again == []
-    assert _s3_objects(s3_store_url, s3_endpoint).keys() == objects.keys()
+    assert s3_objects(s3_store_url, s3_endpoint).keys() == objects.keys()
 
 
 def _many_pages(gen, folder: Path, n: int) -> Path:  # type: ignore[no-untyped-def]
@@ -123,8 +104,8 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(
     ids = [r["item_id"] for r in items(messages)]
     assert sorted(ids) == [f"{i:04d}" for i in range(1, 41)], "an item was lost or published twice"
     assert len(summaries(messages)) == 1 and summaries(messages)[0]["items"] == 40
-    objects = _s3_objects(s3_store_url, s3_endpoint)
-    _check_stored(items(messages), objects, batch)
+    objects = s3_objects(s3_store_url, s3_endpoint)
+    check_stored(items(messages), objects, batch)
     originals = [k for k in objects if "/originals/" in k]
     assert len(originals) == len(set(originals)) == 40
 

@@ -45,10 +45,12 @@ def test_report_lists_counts_rescans_first_and_embeds_every_picture(stored_sampl
 def test_report_escapes_everything_that_came_from_a_file() -> None:
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>.jpg'
     r = _result("0001", "refer", ["photo.no_face"], name=evil)
-    r = r.model_copy(update={"application_id": "<b>PA</b>"})
+    r = r.model_copy(update={"application_id": "<b>PA</b>", "form": {"fields": {"surname": {
+        "value": "<i>X</i>", "confidence": 0.9, "valid": False}}}})
     html = render(BatchView("b1", [r], None, None))
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>PA</b>" not in html
     assert "&lt;script&gt;" in html and "&lt;b&gt;PA&lt;/b&gt;" in html
+    assert "<i>X</i>" not in html and '<tr class="unsure"><td>surname</td><td>&lt;i&gt;X&lt;/i&gt;' in html
 
 
 def test_report_is_deterministic_and_kept_in_the_store_create_only(stored_sample) -> None:  # type: ignore[no-untyped-def]

@@ -184,3 +184,15 @@ def test_batch_json_order_decides_which_application_a_page_joins(gen, tmp_path: 
     (folder / "batch.json").write_text(json.dumps({"order": ["../etc/passwd"]}))
     with pytest.raises(BatchError):
         load_batch(folder)
+
+
+def test_the_batch_report_shows_applications_checks_and_form_fields(applications_run) -> None:  # type: ignore[no-untyped-def]
+    from svs.report import build_report
+
+    outcome, _, root = applications_run
+    html = build_report(DirStore(root / "store"), outcome.batch.batch_id).decode()
+    table = html[html.index('<table class="applications">'):]
+    table = table[:table.index("</table>")]
+    assert "PA-2026-007100" in table and "PA-2026-007101" in table
+    assert table.count('class="check-mismatch"') == 1 and table.count('class="check-match"') == 5
+    assert '<table class="form">' in html and "<td>BLACKWOOD</td>" in html and "separator sheet" in html

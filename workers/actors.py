@@ -22,6 +22,7 @@ from svs.report import build_report, store_report
 from svs.schema import ItemResult, ItemStructure
 from svs.storage import Store, open_store
 from svs.summary import build_summary, store_summary
+from workers import metrics
 from workers.broker import make_broker
 from workers.channels import Channel, open_channel
 from workers.middleware import PERMANENT
@@ -118,6 +119,8 @@ def process(batch_id: str, item_id: str, store_url: str) -> None:
                               item.get("declared_type"), Options(), structure)
     published = publish_once(store, keys.published_marker(batch_id, item_id, sha),
                              result.model_dump_json().encode())
+    if published:
+        metrics.observe(result)
     logger.info("item done", extra={"batch_id": batch_id, "item_id": item_id, "verdict": result.verdict,
                                      "reasons": result.reasons, "outcome": "published" if published else "seen"})
     message = CurrentMessage.get_current_message()

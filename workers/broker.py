@@ -18,6 +18,7 @@ from dramatiq.middleware import (
 )
 
 from workers.config import WorkerSettings, broker_url
+from workers.metrics import SvsMetrics, exporter
 from workers.middleware import DeadLetterNotice, is_transient
 
 
@@ -30,7 +31,10 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
 
     # Dramatiq runs "after" hooks in reverse order: DeadLetterNotice stands before Retries so that it sees the
     # message after Retries has decided whether it failed for good.
-    middleware = [
+    prometheus = exporter()
+    middleware: list[dramatiq.Middleware] = [prometheus] if prometheus is not None else []
+    middleware += [
+        SvsMetrics(url),
         DeadLetterNotice(url),
         AgeLimit(),
         TimeLimit(time_limit=settings.item_time_limit_ms),

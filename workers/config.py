@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 from svs.errors import ConfigError
@@ -53,3 +55,30 @@ class WorkerSettings:
             max_backoff_ms=_int("SVS_MAX_BACKOFF_MS", 120_000, 10, 3_600_000),
             redis_heartbeat_timeout_ms=_int("SVS_REDIS_HEARTBEAT_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
         )
+
+
+def metrics_port() -> int | None:
+    """``SVS_METRICS_PORT`` (9191 by default); None where it is 0 (metrics off)."""
+    return _int("SVS_METRICS_PORT", 9191, 0, 65535) or None
+
+
+def metrics_dir(port: int) -> Path:
+    """Where the worker processes of one machine write their metric values for the exporter to sum."""
+    return Path(os.environ.get("SVS_METRICS_DIR") or Path(tempfile.gettempdir()) / f"svs-prometheus-{port}")
+
+
+def prepare_metrics() -> None:
+    """Once, in the parent, before anything imports ``dramatiq.middleware``: Dramatiq's exporter reads its
+    settings from the environment when that module is first imported, in the parent and in the exporter's own
+    process; and it sums the files every worker process writes in the folder, so counts left there by an
+    earlier run on the machine are removed."""
+    port = metrics_port()
+    if port is None:
+        return
+    folder = metrics_dir(port)
+    os.environ["dramatiq_prom_port"] = str(port)  # noqa: SIM112 - the names Dramatiq reads
+    os.environ["dramatiq_prom_host"] = os.environ.get("SVS_METRICS_HOST", "0.0.0.0")  # noqa: SIM112
+    os.environ["dramatiq_prom_db"] = str(folder)  # noqa: SIM112
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
-from workers.config import broker_url
+from workers.config import broker_url, prepare_metrics
 
 
 def run_workers(url: str | None, processes: int, threads: int) -> int:
     os.environ["SVS_BROKER_URL"] = broker_url(url)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread per worker thread
+    prepare_metrics()  # before dramatiq.middleware is imported
     from dramatiq.cli import main as dramatiq_main
     from dramatiq.cli import make_argument_parser
 

@@ -40,23 +40,32 @@ def version() -> str:
         return "unavailable"
 
 
-def read_line(grey: np.ndarray, whitelist: str, timeout_s: float = TIMEOUT_S, spaces: bool = True) -> list[Word]:
+def read_line(grey: np.ndarray, whitelist: str, timeout_s: float | None = None, spaces: bool = True) -> list[Word]:
     """The words of one line of text in *grey* (dark ink on light paper), reading only *whitelist* characters.
     Without *spaces* the line is one word (Tesseract otherwise splits "UT4839201" where letters meet digits)."""
     return _read(grey, whitelist, 7, timeout_s, spaces)
 
 
-def read_block(grey: np.ndarray, whitelist: str, timeout_s: float = TIMEOUT_S) -> list[Word]:
+def read_char(grey: np.ndarray, timeout_s: float | None = None) -> list[Word]:
+    """One character alone, with no whitelist: a lone sans-serif "I" is a bare bar that Tesseract reads as "|"
+    and, whitelisted away, drops. The caller maps the reading to what the field's type allows."""
+    return _read(grey, "", 10, timeout_s, False)
+
+
+def read_block(grey: np.ndarray, whitelist: str, timeout_s: float | None = None) -> list[Word]:
     """The words of a block of lines in *grey*, each with its box: one call reads a whole page's fields."""
     return _read(grey, whitelist, 6, timeout_s, True)
 
 
-def _read(grey: np.ndarray, whitelist: str, psm: int, timeout_s: float, spaces: bool) -> list[Word]:
+def _read(grey: np.ndarray, whitelist: str, psm: int, timeout_s: float | None, spaces: bool) -> list[Word]:
     import pytesseract
 
-    # a space in the whitelist keeps words apart; quoted because pytesseract splits its config like a shell
-    wl = shlex.quote(f"tessedit_char_whitelist={whitelist}{' ' if spaces else ''}")
-    config = f"--psm {psm} --oem 1 -c {wl} -c load_system_dawg=0 -c load_freq_dawg=0"
+    timeout_s = TIMEOUT_S if timeout_s is None else timeout_s
+
+    wl = ""
+    if whitelist:  # a space in the whitelist keeps words apart; quoted: pytesseract splits its config like a shell
+        wl = " -c " + shlex.quote("tessedit_char_whitelist=" + whitelist + (" " if spaces else ""))
+    config = f"--psm {psm} --oem 1{wl} -c load_system_dawg=0 -c load_freq_dawg=0"
     try:
         data = pytesseract.image_to_data(grey, lang="eng", config=config, timeout=timeout_s,
                                          output_type=pytesseract.Output.DICT)

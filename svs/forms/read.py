@@ -6,6 +6,7 @@ the boxes; otherwise the reading stands as Tesseract gave it and its confidence 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -49,7 +50,11 @@ def _strip(cells: list[np.ndarray], filled: list[bool]) -> np.ndarray:
             continue
         cell = cells[i]
         cols = np.flatnonzero((cell < 128).any(axis=0))
-        parts.append(cell[:, max(0, cols[0] - 2):cols[-1] + 3] if cols.size else cell)
+        if cols.size:  # the glyph's columns, and at least half a box wide: a lone "I" is not taken for a speck
+            half = max((cols[-1] - cols[0]) // 2 + 2, w // 4)
+            mid = (cols[0] + cols[-1]) // 2
+            cell = cell[:, max(0, mid - half):mid + half + 1]
+        parts.append(cell)
         parts.append(letter_gap)
     row = np.hstack(parts)
     row = np.where(row > 170, 255, row).astype(np.uint8)  # the paper's grain and the box shading are not ink
@@ -73,8 +78,9 @@ def _layout(filled: list[bool]) -> list[int]:
 
 #: Readings a field type cannot hold, put right by the type: a date has no letter O, a name no digit 0.
 _AS_DIGIT = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6",
-                           "B": "8", "T": "7"})
-_AS_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "7": "T"})
+                           "B": "8", "T": "7", "|": "1", "l": "1", "!": "1"})
+_AS_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "7": "T", "|": "I",
+                            "l": "I", "!": "I"})
 
 
 def _by_type(text: str, kind: str) -> str:
@@ -96,6 +102,7 @@ class _Pending:
     filled: list[bool]
     strip: np.ndarray | None
     unclear: bool = False
+    cells: list[np.ndarray] = dataclasses.field(default_factory=list)
 
 
 def _value(p: _Pending, words: list[tesseract.Word]) -> FieldResult:
@@ -130,7 +137,7 @@ def read_fields(grey: np.ndarray, reg: Registration, fields: list[FormField],
         filled = [float((c < 128).mean()) >= thresholds.min_cell_ink.value for c in cells]
         unclear = any(not full and float((c < 200).mean()) >= UNCLEAR_GREY_SHARE for c, full in zip(cells, filled,
                                                                                                    strict=True))
-        pending.append(_Pending(f, filled, _strip(cells, filled) if any(filled) else None, unclear))
+        pending.append(_Pending(f, filled, _strip(cells, filled) if any(filled) else None, unclear, cells))
     strips = [p.strip for p in pending if p.strip is not None]
     words: list[tesseract.Word] = []
     bands: list[tuple[int, int]] = []
@@ -153,23 +160,47 @@ def read_fields(grey: np.ndarray, reg: Registration, fields: list[FormField],
         top, bottom = next(band)
         mine = sorted((w for w in words if top <= w.box[1] + w.box[3] / 2 < bottom), key=lambda w: w.box[0])
         value = _value(p, mine)
-        if value.confidence < thresholds.min_field_confidence.value and not p.unclear:
+        if value.confidence < thresholds.recheck_below.value and not p.unclear:
             value = _second_reading(p, value)
         out[p.field.name] = value.model_copy(update={"confidence": 0.0}) if p.unclear else value
     return out
 
 
+def _runs(filled: list[bool]) -> list[list[int]]:
+    """The box indexes of each word (run of filled boxes)."""
+    runs: list[list[int]] = []
+    for i, f in enumerate(filled):
+        if f and runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        elif f:
+            runs.append([i])
+    return runs
+
+
 def _second_reading(p: _Pending, first: FieldResult) -> FieldResult:
-    """A field Tesseract was unsure of is read again alone, as one line with its own whitelist. Tesseract's word
-    confidence is low for mixed letters and digits however clear the print; two readings that agree, under
-    different page modes and whitelists, are taken with the better confidence. Where they differ the field
-    stays unsure."""
-    assert p.strip is not None
-    one_word = len(_layout(p.filled)) == 1
-    second = _value(p, tesseract.read_line(p.strip, WHITELISTS[p.field.type], spaces=not one_word))
-    if second.value is not None and second.value == first.value:
+    """A field Tesseract was not sure of is read again, word by word: each run of filled boxes as a line of one
+    word with the field's own whitelist, a one-letter word as a single character. Tesseract's word confidence is
+    low for mixed letters and digits however clear the print, and a line reading may drop a lone "I"; two
+    readings that agree are taken with the better confidence. Where they differ, the field is unsure whatever
+    either reading claimed."""
+    whitelist = WHITELISTS[p.field.type]
+    words, confidences = [], []
+    for run in _runs(p.filled):
+        strip = _strip([p.cells[i] for i in run], [True] * len(run))
+        got = tesseract.read_char(strip) if len(run) == 1 else tesseract.read_line(strip, whitelist, spaces=False)
+        text = _by_type("".join(w.text for w in got), p.field.type)
+        if any(c not in whitelist for c in text):  # a lone character outside the type, even once mapped
+            text = ""
+        words.append(text)
+        confidences.append(min((w.confidence for w in got), default=0.0) if len(text) == len(run) else 0.0)
+    value = " ".join(words)
+    second = FieldResult(value=value, confidence=round(min(confidences, default=0.0), 3), valid=p.field.valid(value))
+    if second.value == first.value and min(confidences, default=0.0) > 0:
+        # agreement does not raise the confidence above what Tesseract gave either reading: both readings
+        # can make the same mistake ("IAIN" read "LAIN" twice at 200 dpi in bench/bench_forms.py)
         return first.model_copy(update={"confidence": max(first.confidence, second.confidence)})
-    return first if first.confidence <= second.confidence else second
+    lower = first if first.confidence <= second.confidence else second
+    return lower.model_copy(update={"confidence": min(lower.confidence, MISFIT_CONFIDENCE)})
 
 
 def read_form(grey_half: np.ndarray, grey: np.ndarray, thresholds: FormThresholds = FormThresholds(),

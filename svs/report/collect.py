@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from svs import keys
 from svs.errors import IntegrityError
-from svs.schema import BatchSummary, ItemResult
+from svs.schema import ApplicationSummary, BatchSummary, ItemResult
 from svs.storage.base import Store
 
 #: Pictures shown for an item, in this order, with the caption the operator sees.
@@ -37,6 +37,7 @@ class BatchView:
     summary: BatchSummary | None
     expected: int | None  # items submitted (distributed mode) or None where unknown
     pictures: dict[str, list[Picture]] = field(default_factory=dict)  # item id -> what it shows
+    applications: list[ApplicationSummary] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -69,6 +70,20 @@ def expected_items(store: Store, batch_id: str) -> int | None:
     return len(items) if isinstance(items, list) else None
 
 
+def read_applications(store: Store, batch_id: str) -> list[ApplicationSummary]:
+    """The batch's application summaries (the first stored of each), in the order of their first item."""
+    out = []
+    for key in store.list(keys.batch_applications_prefix(batch_id)):
+        name = key.rsplit("/", 1)[-1]
+        if not name.endswith(".json") or "-" in name:  # "-" marks a later, different summary stored beside
+            continue
+        try:
+            out.append(ApplicationSummary.model_validate_json(store.get(key)))
+        except (KeyError, ValidationError):
+            continue
+    return sorted(out, key=lambda a: (a.items[0] if a.items else "", a.application_id))
+
+
 def item_result(store: Store, batch_id: str, item_id: str) -> ItemResult | None:
     """One item's stored result, found by listing only that item's objects."""
     prefix = keys.batch_results_prefix(batch_id) + keys.check_id(item_id, "item id") + "-"
@@ -95,7 +110,8 @@ def collect(store: Store, batch_id: str, pictures: bool = True) -> BatchView:
             except (KeyError, ValidationError):
                 continue
     results.sort(key=lambda r: r.item_id)
-    view = BatchView(batch_id, results, read_summary(store, batch_id), expected_items(store, batch_id))
+    view = BatchView(batch_id, results, read_summary(store, batch_id), expected_items(store, batch_id),
+                     applications=read_applications(store, batch_id))
     for r in results:
         by_role = {s.role: s for s in r.stored}
         shown: list[Picture] = []

@@ -43,6 +43,8 @@ flex-wrap:wrap;margin:6px 0}.pics figure{margin:0}.pics img{max-width:160px;max-
 .pics figcaption{font-size:11px;color:#555;max-width:160px}.reasons li{margin:2px 0}.code{font-family:monospace;
 font-size:12px;color:#555}.progress{background:#ddd;border-radius:4px;height:12px;max-width:480px}
 .progress div{background:#2a9d8f;height:12px;border-radius:4px}
+table.form{font-size:12px;margin:6px 0 0}table.form td{padding:1px 6px}tr.unsure td{background:#fde2c4}
+td.check-mismatch{background:#fde2c4;font-weight:bold}td.check-match{color:#2a7d6f}
 """
 
 SCRIPT = """
@@ -88,13 +90,45 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
         failures += [str(f.get("text", "")) for f in r.photo.get("failures", [])]
     detail = "".join(f"<li>{escape(t)}</li>" for t in failures if t)
     app = f" &middot; application {escape(r.application_id)}" if r.application_id else ""
+    if r.structure and r.structure.get("role") == "separator":
+        app += " &middot; separator sheet"
+    fields = _form_fields(r)
     v = escape(r.verdict)
     return (f'<article class="item v-{v}" data-verdict="{v}" id="item-{escape(r.item_id)}">'
             f"<h3>{escape(_item_title(r))}</h3>"
             f'<div class="meta">{escape(VERDICT_WORDS.get(r.verdict, r.verdict))} &middot; '
             f"{escape(r.document_type.replace('_', ' '))}{app}</div>"
             f'<div class="pics">{"".join(figs)}</div>'
-            f'<ul class="reasons">{reasons}{detail}</ul></article>')
+            f'<ul class="reasons">{reasons}{detail}</ul>{fields}</article>')
+
+
+def _form_fields(r: ItemResult) -> str:
+    """The form's fields as read, the unsure ones marked: what the operator compares with the paper."""
+    fields = (r.form or {}).get("fields") or {}
+    if not fields:
+        return ""
+    rows = []
+    for name, f in fields.items():
+        value = "(empty)" if f.get("empty") else (f.get("value") or "(unreadable)")
+        unsure = not f.get("empty") and (not f.get("valid") or float(f.get("confidence", 0)) < 0.6)
+        mark = ' class="unsure"' if unsure else ""
+        rows.append(f"<tr{mark}><td>{escape(name.replace('_', ' '))}</td><td>{escape(str(value))}</td>"
+                    f"<td>{float(f.get('confidence', 0)):.2f}</td></tr>")
+    return f'<table class="form"><tr><th>field</th><th>read</th><th>conf.</th></tr>{"".join(rows)}</table>'
+
+
+def _applications(view: BatchView) -> str:
+    if not view.applications:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(a.application_id)}</td><td>{len(a.items)}</td><td>{escape(a.verdict)}</td>"
+        + "".join(f"<td class=\"check-{escape(a.checks.get(c, 'not_checked'))}\">"
+                  f"{escape(a.checks.get(c, 'not_checked').replace('_', ' '))}</td>"
+                  for c in ("surname", "birth_date", "document_number"))
+        + "</tr>" for a in view.applications)
+    return ('<h2>Applications</h2><table class="applications"><tr><th>application</th><th>items</th>'
+            "<th>verdict</th><th>surname</th><th>date of birth</th><th>passport number</th></tr>"
+            f"{rows}</table>")
 
 
 def render(view: BatchView, *, img_src: str | None = None, live: bool = False) -> str:
@@ -140,5 +174,6 @@ def render(view: BatchView, *, img_src: str | None = None, live: bool = False) -
             f"<style>{STYLE}</style></head><body>"
             f"<header><h1>{escape(title)}</h1><div>{len(results)} items, {status}</div></header><main>"
             f"{progress}<div class=counts>{cards}</div>{rescan_block}<h2>Reasons</h2>{reason_table}"
+            f"{_applications(view)}"
             f'<h2>Items (<span id="shown">{len(results)}</span> shown)</h2><div class="filters">{buttons}</div>'
             f'<div class="items">{items}</div></main><script>{SCRIPT}</script></body></html>')

@@ -1,0 +1,127 @@
+"""Prometheus metrics and the liveness heartbeat, as Dramatiq middleware.
+
+Dramatiq's own Prometheus middleware exports its message counters and durations (``dramatiq_*``) over HTTP from
+every worker process together (``SVS_METRICS_PORT``, 9191 by default, 0 to turn off; ``SVS_METRICS_DIR`` for
+the files the processes share). svs adds, in the same
+multi-process registry: items by verdict and by reason, stage latency histograms, store and broker errors, and
+the item queue's depth. Labels are verdicts, reason codes, stage names and error classes: never personal data.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import dramatiq
+from dramatiq.broker import MessageProxy
+from dramatiq.middleware import Middleware
+
+from svs.errors import StoreError
+from svs.log import get_logger
+from svs.schema import ItemResult
+from workers import health
+from workers.config import metrics_dir, metrics_port
+
+log = get_logger("workers.metrics")
+HEARTBEAT_S = 10.0
+_metrics: dict[str, Any] = {}
+
+
+def exporter() -> Middleware | None:
+    """Dramatiq's Prometheus middleware, pointed at ``SVS_METRICS_HOST``:``SVS_METRICS_PORT`` and svs's folder;
+    None where metrics are off. (Dramatiq reads its settings once, when ``dramatiq.middleware`` is first
+    imported, so they are set on the module.)"""
+    port = metrics_port()
+    if port is None:
+        return None
+    from dramatiq.middleware import prometheus as dramatiq_prometheus
+
+    dramatiq_prometheus.HTTP_PORT = port
+    dramatiq_prometheus.HTTP_HOST = os.environ.get("SVS_METRICS_HOST", "0.0.0.0")
+    dramatiq_prometheus.DB_PATH = str(metrics_dir(port))
+    metrics_dir(port).mkdir(parents=True, exist_ok=True)
+    return dramatiq_prometheus.Prometheus()
+
+
+def _create() -> None:
+    port = metrics_port()
+    if port is not None:
+        # Dramatiq runs "after" hooks in reverse order, so this may run before its Prometheus middleware sets
+        # the folder: prometheus_client chooses shared-file values only if the folder is set when it is imported
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir(port))
+    import prometheus_client as prom
+
+    registry = prom.CollectorRegistry()  # values go to the multi-process files; the exporter reads them all
+    _metrics["items"] = prom.Counter("svs_items_total", "Items processed, by verdict.", ["verdict"],
+                                     registry=registry)
+    _metrics["reasons"] = prom.Counter("svs_item_reasons_total", "Reason codes given to items.", ["reason"],
+                                       registry=registry)
+    _metrics["stage"] = prom.Histogram(
+        "svs_stage_seconds", "Time spent in each pipeline stage.", ["stage"], registry=registry,
+        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+    _metrics["errors"] = prom.Counter("svs_errors_total", "Failed attempts by what failed (store, broker, other).",
+                                      ["component", "error"], registry=registry)
+    _metrics["depth"] = prom.Gauge("svs_queue_depth", "Messages in the item queue (ready, delayed, dead).",
+                                   ["state"], registry=registry, multiprocess_mode="livemax")
+
+
+def observe(result: ItemResult) -> None:
+    """Count one finished item (called by the actor)."""
+    if not _metrics:
+        return
+    _metrics["items"].labels(result.verdict).inc()
+    for code in result.reasons:
+        _metrics["reasons"].labels(code).inc()
+    for stage, ms in result.timings_ms.items():
+        _metrics["stage"].labels(stage).observe(ms / 1000)
+
+
+def _component(exc: BaseException) -> str:
+    module = type(exc).__module__
+    if isinstance(exc, StoreError) or module.startswith(("botocore", "urllib3")):
+        return "store"
+    if module.startswith(("pika", "redis", "dramatiq")):
+        return "broker"
+    return "other"
+
+
+class SvsMetrics(Middleware):
+    """svs's counters, the heartbeat thread (liveness) and the queue depth gauge."""
+
+    def __init__(self, broker_url: str) -> None:
+        self.broker_url = broker_url
+        self._stop = threading.Event()
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        try:
+            _create()
+        except Exception as exc:  # noqa: BLE001 - metrics must never stop a worker
+            log.error("metrics not set up", extra={"error": type(exc).__name__})
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        threading.Thread(target=self._heartbeat, args=(worker,), name="svs-heartbeat", daemon=True).start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        self._stop.set()
+
+    def _heartbeat(self, worker: Any) -> None:
+        while not self._stop.is_set():
+            threads = list(getattr(worker, "workers", []))
+            if not threads or all(t.is_alive() for t in threads):
+                try:
+                    health.beat()
+                except OSError as exc:
+                    log.error("heartbeat not written", extra={"error": type(exc).__name__})
+            if _metrics:
+                try:
+                    for state, n in health.queue_depths(self.broker_url).items():
+                        _metrics["depth"].labels(state).set(n)
+                except Exception as exc:  # noqa: BLE001
+                    _metrics["errors"].labels("broker", type(exc).__name__).inc()
+            self._stop.wait(HEARTBEAT_S)
+
+    def after_process_message(self, broker: dramatiq.Broker, message: MessageProxy, *,
+                              result: Any = None, exception: BaseException | None = None) -> None:
+        if exception is not None and _metrics:
+            _metrics["errors"].labels(_component(exception), type(exception).__name__).inc()
