@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SVS_FUZZ_EXAMPLES="${1:-20000}" PYTHONWARNINGS=ignore
 /usr/bin/time -v .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore tests/test_fuzz.py \
-  --hypothesis-show-statistics 2>&1 | grep -E "passed|failed|test_|- [0-9]+ passing|Maximum resident|Elapsed|Stopped because|Typical runtimes|invalid"
+  --hypothesis-show-statistics 2>&1 | grep -E "passed|failed|test_|- [0-9]+ passing|Maximum resident|Elapsed|Typical runtimes|invalid|%, "
