@@ -26,19 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the wo
 
 import boto3
 import generate
-import numpy as np
 from integration_helpers import Worker, collect, items, purge_all, submit, summaries, worker_env
-
-
-def make_batch(folder: Path, n: int) -> None:
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(12)
-    base = generate.form_page(None, 2, rng)
-    for i in range(n):
-        page = base.copy()
-        page[-40:, :40] = i % 200
-        page[-40:, 40:80] = i // 200
-        (folder / f"scan-{i:04d}.jpg").write_bytes(generate.jpeg(page, 80))
 
 
 def distributed(batch: Path, broker: str, endpoint: str, processes: int, n: int, tmp: Path) -> float:
@@ -84,7 +72,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp_s:
             tmp = Path(tmp_s)
             batch = tmp / "batch"
-            make_batch(batch, args.items)
+            generate.distinct_pages(batch, args.items, seed=12)
             print(f"{args.items} pages (PA1 page 2, 300 dpi JPEG), {os.cpu_count()} cores; broker {args.broker}\n")
             rates = {}
             for k in (1, 2):

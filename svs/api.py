@@ -13,7 +13,7 @@ from pathlib import Path
 from svs import pipeline
 from svs.applications import build_applications, store_application
 from svs.batch import Batch, BatchItem, load_batch, read_file
-from svs.errors import IntakeError
+from svs.errors import EngineTimeout, IntakeError
 from svs.intake import load_page, probe, sha256_hex
 from svs.log import get_logger
 from svs.pipeline import Options
@@ -62,7 +62,7 @@ def page_marks(data: bytes, name: str, page: int | None, options: Options) -> Pa
         grey = pg.grey_half
         return read_marks(grey, pipeline.page_px_per_mm(pg, grey, options.profile.page.assumed_dpi.value),
                           full=lambda: pg.grey)
-    except IntakeError:
+    except (IntakeError, EngineTimeout):
         return PageMarks(unreadable=True)
 
 

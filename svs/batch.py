@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from svs.doctype import parse_declared
-from svs.errors import IntakeError, PoisonMessage, SvsError
+from svs.errors import EngineTimeout, IntakeError, PoisonMessage, SvsError
 from svs.intake import DEFAULT_LIMITS, Limits, probe
 from svs.keys import check_id
 from svs.schema import DocumentType
@@ -146,7 +146,7 @@ def expand(root: Path, names: list[str], manifest: BatchManifest, limits: Limits
         pairs.append((name, digest))
         try:
             info = probe(data, name, limits)
-        except IntakeError:
+        except (IntakeError, EngineTimeout):  # processed alone later, where it gets its reason
             items.append(BatchItem(item_id(index, None), name, None, digest, declared))
             continue
         if info.multipage:

@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from svs.errors import IntakeError
+from svs.engines import pdfium
+from svs.errors import EngineTimeout, IntakeError
 
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -209,7 +210,7 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
         if orientation in (5, 6, 7, 8):
             w, h = h, w
         return Page(info, None, w, h, info.dpi, data)
-    except IntakeError:
+    except (IntakeError, EngineTimeout):
         raise
     except Exception as exc:  # as in probe: whatever a decoder raises on hostile bytes is bad input
         raise IntakeError("input.unreadable", type(exc).__name__) from exc
@@ -226,40 +227,23 @@ def _tiff_page(data: bytes, index: int, limits: Limits) -> tuple[np.ndarray, flo
 
 
 def _pdf_page_count(data: bytes) -> int:
-    import pypdfium2 as pdfium
-
     try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
+        count = pdfium.page_count(data)
+    except pdfium.PdfError as exc:
         raise IntakeError("input.unreadable", "the PDF cannot be opened") from exc
-    try:
-        count = len(doc)
-    finally:
-        doc.close()
     if count == 0:
         raise IntakeError("input.empty", "the PDF has no pages")
     return count
 
 
 def _render_pdf_page(data: bytes, index: int, limits: Limits) -> np.ndarray:
-    import pypdfium2 as pdfium
-
     try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise IntakeError("input.unreadable", "the PDF cannot be opened") from exc
-    try:
-        pdf_page = doc[index]
-        w_pt, h_pt = pdf_page.get_size()
-        scale = PDF_RENDER_DPI / 72.0
-        _check_pixels(round(w_pt * scale), round(h_pt * scale), limits)
-        bitmap = pdf_page.render(scale=scale, rotation=0)
-        rgb = bitmap.to_numpy().copy()
-        pdf_page.close()
-    except pdfium.PdfiumError as exc:
+        rgb = pdfium.render(data, index, PDF_RENDER_DPI, limits.max_pixels, limits.max_side)
+    except pdfium.PdfError as exc:
         raise IntakeError("input.unreadable", "a PDF page cannot be rendered") from exc
-    finally:
-        doc.close()
+    if isinstance(rgb, tuple):
+        _check_pixels(*rgb, limits)
+        raise IntakeError("input.unreadable", "a PDF page cannot be rendered")
     if rgb.ndim == 2:
         return cv2.cvtColor(rgb, cv2.COLOR_GRAY2BGR)
     if rgb.shape[2] == 4:

@@ -134,7 +134,7 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             pg = load_page(data, info, page, options.limits)
         with timer.stage("decode"):
             grey = pg.grey_half
-    except IntakeError as exc:
+    except (IntakeError, EngineTimeout) as exc:  # bad input, or a decoder that ran past its time limit
         return Analysis(_source(name, data, page, None, content_type_or_unknown(data)), declared or "unknown",
                         [exc.code, *(structure.reasons if structure else [])], None, None, None,
                         structure.application_id if structure else None, {}, timer.ms, None, structure)

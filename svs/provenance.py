@@ -9,7 +9,7 @@ from functools import lru_cache
 import cv2
 
 from svs import __version__
-from svs.engines import mtcnn, passporteye, tesseract, zxing
+from svs.engines import mtcnn, passporteye, pdfium, tesseract, zxing
 from svs.forms.template import load_template
 from svs.mrz import reader as svs_reader
 from svs.schema import Provenance
@@ -33,6 +33,7 @@ def model_versions() -> dict[str, str]:
         "ocr": tesseract.version(),
         "form_template": form_template_version(),
         "barcode": zxing.version(),
+        "pdf": pdfium.version(),
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from svs import photo
-from svs.errors import IntakeError
+from svs.errors import EngineTimeout, IntakeError
 from svs.intake import Page, load_page, probe
 from svs.mrz.read import read_mrz
 from svs.pipeline import Options, page_quality
@@ -83,7 +83,7 @@ def run_stage(stage: str, path: Path, options: Options = Options(), overlay_dir:
             out["reasons"] = list(dict.fromkeys(r for p in per_page for r in p.get("reasons", [])))
             out[_MERGE_OK[stage]] = all(p[_MERGE_OK[stage]] for p in per_page)
             out["pages"] = per_page
-    except IntakeError as exc:
+    except (IntakeError, EngineTimeout) as exc:
         out = _FAILED[stage](exc.code)
     except OSError:
         out = _FAILED[stage]("input.unreadable")

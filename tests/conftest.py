@@ -110,3 +110,13 @@ def redis_url() -> str:
     if not _port_open(6379):
         pytest.fail("Redis is not running on 127.0.0.1:6379 (make test starts it)")
     return "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(params=["rabbitmq", "redis"])
+def any_broker(request: pytest.FixtureRequest) -> str:
+    """Each broker in turn, its svs queues emptied first."""
+    from integration_helpers import purge_all
+
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    purge_all(url)
+    return url

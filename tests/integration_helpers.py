@@ -150,3 +150,12 @@ def check_stored(results: list[dict[str, Any]], objects: dict[str, bytes], batch
         original = [s for s in r["stored"] if s["role"] == "original"]
         if r["source"]["bytes"]:
             assert objects[original[0]["key"]] == (batch / r["source"]["name"]).read_bytes()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from integration_helpers import free_port
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -97,19 +97,13 @@ def test_report_in_chromium_shows_rescans_first_every_picture_and_filters(stored
     assert [u for u in fetched if not str(u).startswith(("data:", "file:"))] == []  # nothing from the network
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def dashboard(stored_sample, tmp_path: Path) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
     """``svs serve`` as ops start it, over a copy of the sample store, on a free port: (base URL, store root)."""
     store, _ = stored_sample
     root = tmp_path / "store"
     shutil.copytree(store.root, root)
-    port = _free_port()
+    port = free_port()
     svs = Path(sys.executable).with_name("svs")
     proc = subprocess.Popen([str(svs), "serve", "--store", str(root), "--port", str(port)],
                             env={**os.environ, "SVS_SERVE_TOKEN": TOKEN},

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import numpy as np
 import pytest
 from integration_helpers import (
     Worker,
@@ -27,22 +26,15 @@ from integration_helpers import (
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["rabbitmq", "redis"])
-def broker_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    purge_all(url)
-    return url
-
-
 def test_submitted_batch_is_processed_stored_and_published_once(
-    broker_url: str, s3_endpoint: str, s3_store_url: str, sample_batch: Path, tmp_path: Path
+    any_broker: str, s3_endpoint: str, s3_store_url: str, sample_batch: Path, tmp_path: Path
 ) -> None:
-    env = worker_env(broker_url, s3_endpoint)
+    env = worker_env(any_broker, s3_endpoint)
     batch_id = submit(sample_batch, s3_store_url, env)
     assert batch_id == "sample-0001"
     worker = Worker(env, log=tmp_path / "worker.log")
     try:
-        messages = collect(broker_url, lambda m: len(summaries(m)) >= 1 and len(items(m)) >= 10)
+        messages = collect(any_broker, lambda m: len(summaries(m)) >= 1 and len(items(m)) >= 10)
     finally:
         worker.stop()
     results = items(messages)
@@ -64,29 +56,18 @@ def test_submitted_batch_is_processed_stored_and_published_once(
     worker = Worker(env, log=tmp_path / "worker2.log")
     try:
         assert submit(sample_batch, s3_store_url, env) == batch_id
-        again = collect(broker_url, lambda m: False, timeout=12)
+        again = collect(any_broker, lambda m: False, timeout=12)
     finally:
         worker.stop()
     assert again == []
     assert s3_objects(s3_store_url, s3_endpoint).keys() == objects.keys()
 
 
-def _many_pages(gen, folder: Path, n: int) -> Path:  # type: ignore[no-untyped-def]
-    folder.mkdir()
-    rng = np.random.default_rng(11)
-    base = gen.form_page("PA-2026-777777", 1, rng)
-    for i in range(n):
-        page = base.copy()
-        page[-40:, :20] = i  # a distinct file each time, with the reference barcode kept
-        (folder / f"scan-{i:03d}.jpg").write_bytes(gen.jpeg(page, 80))
-    return folder
-
-
 def test_worker_killed_mid_batch_loses_and_duplicates_nothing(
     rabbitmq_url: str, s3_endpoint: str, s3_store_url: str, gen, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     purge_all(rabbitmq_url)
-    batch = _many_pages(gen, tmp_path / "batch", 40)
+    batch = gen.distinct_pages(tmp_path / "batch", 40, seed=11, reference="PA-2026-777777")
     env = worker_env(rabbitmq_url, s3_endpoint)
     submit(batch, s3_store_url, env)
     messages: list[dict[str, Any]] = []

@@ -11,7 +11,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import numpy as np
 import pytest
 from integration_helpers import (
     Worker,
     check_stored,
     collect,
+    free_port,
     items,
     purge_all,
     s3_objects,
@@ -37,30 +36,11 @@ from integration_helpers import (
 pytestmark = pytest.mark.integration
 
 
-def _pages(gen, folder: Path, n: int, seed: int = 3) -> Path:  # type: ignore[no-untyped-def]
-    """*n* distinct scanned pages (continuation pages of the form, each a different file)."""
-    folder.mkdir()
-    rng = np.random.default_rng(seed)
-    base = gen.form_page(None, 2, rng)
-    for i in range(n):
-        page = base.copy()
-        page[-40:, :40] = i % 200
-        page[-40:, 40:80] = i // 200
-        (folder / f"scan-{i:04d}.jpg").write_bytes(gen.jpeg(page, 75))
-    return folder
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _own_s3(bucket: str) -> tuple[Any, int, str]:
     """A moto server of this test's own on a fixed port, so that it can be stopped and started again."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
@@ -98,7 +78,7 @@ def test_workers_killed_with_sigkill_three_times_in_a_200_item_batch_lose_and_du
 ) -> None:
     purge_all(rabbitmq_url)
     n = 200
-    batch = _pages(gen, tmp_path / "batch", n)
+    batch = gen.distinct_pages(tmp_path / "batch", n)
     env = worker_env(rabbitmq_url, s3_endpoint)
     submit(batch, s3_store_url, env)
     messages: list[dict[str, Any]] = []
@@ -125,7 +105,7 @@ def test_rabbitmq_restarted_mid_batch_loses_and_duplicates_nothing(
         pytest.fail("rabbitmqctl is needed to restart the broker (Debian's rabbitmq-server)")
     purge_all(rabbitmq_url)
     n = 60
-    batch = _pages(gen, tmp_path / "batch", n, seed=4)
+    batch = gen.distinct_pages(tmp_path / "batch", n, seed=4)
     env = worker_env(rabbitmq_url, s3_endpoint)
     submit(batch, s3_store_url, env)
     messages: list[dict[str, Any]] = []
@@ -151,7 +131,7 @@ def test_s3_endpoint_gone_for_30_seconds_mid_batch_then_back_loses_nothing(
     server, port, endpoint = _own_s3(bucket)
     store_url = f"s3://{bucket}/x"
     n = 40
-    batch = _pages(gen, tmp_path / "batch", n, seed=5)
+    batch = gen.distinct_pages(tmp_path / "batch", n, seed=5)
     # backoff up to 10 s over 10 retries rides out a 30 s outage (the default, 120 s, rides out half an hour)
     env = worker_env(rabbitmq_url, endpoint, SVS_MAX_BACKOFF_MS="10000")
     submit(batch, store_url, env)
@@ -173,13 +153,6 @@ def test_s3_endpoint_gone_for_30_seconds_mid_batch_then_back_loses_nothing(
     assert "retr" in (tmp_path / "w.log").read_text().lower()
 
 
-@pytest.fixture(params=["rabbitmq", "redis"])
-def any_broker(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue(f"{request.param}_url")
-    purge_all(url)
-    return url
-
-
 def test_retries_spent_while_the_store_is_down_go_to_the_dead_letter_queue_and_svs_replay_finishes_the_batch(
     any_broker: str, gen, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
@@ -187,7 +160,7 @@ def test_retries_spent_while_the_store_is_down_go_to_the_dead_letter_queue_and_s
     server, port, endpoint = _own_s3(bucket)
     store_url = f"s3://{bucket}/x"
     n = 4
-    batch = _pages(gen, tmp_path / "batch", n, seed=6)
+    batch = gen.distinct_pages(tmp_path / "batch", n, seed=6)
     env = worker_env(any_broker, endpoint, SVS_MAX_RETRIES="1", SVS_MIN_BACKOFF_MS="100", SVS_MAX_BACKOFF_MS="200")
     submit(batch, store_url, env)
     server.stop()

@@ -136,3 +136,29 @@ def test_bad_input_is_a_rejected_result_not_an_exception(data: bytes, code: str)
     a = analyse(data, "bad", None, None)
     assert a.reasons == [code]
     assert a.quality is None and a.derived == {}
+
+
+def test_a_pdf_that_takes_too_long_to_render_is_stopped_and_says_stage_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from svs.engines import pdfium
+    from svs.pipeline import Options, analyse
+
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 800), "white").save(buf, "PDF", resolution=72)
+    monkeypatch.setattr(pdfium, "TIMEOUT_S", 0.0)  # every call is over its time: the child is killed
+    a = analyse(buf.getvalue(), "slow.pdf", None, None, Options())
+    assert a.reasons == ["stage.timeout"] and a.quality is None
+
+
+def test_pdf_pages_are_rendered_in_a_child_process_the_caller_outlives() -> None:
+    from svs.engines import pdfium
+
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 800), "white").save(buf, "PDF", resolution=72)
+    assert pdfium.page_count(buf.getvalue()) == 1
+    with pytest.raises(pdfium.PdfError):
+        pdfium.page_count(b"%PDF-1.4 not really")
+    pixels = pdfium.render(buf.getvalue(), 0, 300, 10**9, 10**5)
+    assert isinstance(pixels, np.ndarray)
+    assert abs(pixels.shape[0] - 800 / 72 * 300) <= 1 and abs(pixels.shape[1] - 600 / 72 * 300) <= 1
+    size = pdfium.render(buf.getvalue(), 0, 300, 1000, 10**5)  # over the pixel limit: measured, not rendered
+    assert isinstance(size, tuple) and abs(size[0] - 2500) <= 1 and abs(size[1] - 3333) <= 1

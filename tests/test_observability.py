@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from integration_helpers import Worker, collect, items, purge_all, submit, summaries, worker_env
+from integration_helpers import Worker, collect, free_port, items, purge_all, submit, summaries, worker_env
 
 from workers import health
 
@@ -22,12 +21,6 @@ from workers import health
 def _svs(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "svs.cli", *args], capture_output=True, text=True, timeout=120,
                           env=env or dict(os.environ, PYTHONWARNINGS="ignore"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_liveness_needs_a_fresh_heartbeat(tmp_path: Path) -> None:
@@ -52,7 +45,7 @@ def test_readiness_checks_broker_store_and_tesseract(broker: str, request: pytes
 
 
 def test_readiness_fails_with_a_reason_when_a_dependency_is_down(tmp_path: Path) -> None:
-    closed = f"amqp://guest:guest@127.0.0.1:{_free_port()}/"
+    closed = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
     out = health.readiness(closed, str(not_a_folder))
@@ -83,11 +76,12 @@ def test_a_hanging_tesseract_is_stopped_and_the_item_says_stage_timeout(gen, mon
 
 
 def test_time_limits_nest_engine_below_actor_below_rabbitmq() -> None:
-    from svs.engines import tesseract
+    from svs.engines import pdfium, tesseract
     from workers.config import WorkerSettings
 
     actor_ms = WorkerSettings.from_env().item_time_limit_ms
     assert tesseract.TIMEOUT_S * 1000 * 10 < actor_ms < 30 * 60 * 1000  # RabbitMQ's consumer timeout: 30 min
+    assert actor_ms > pdfium.TIMEOUT_S * 1000 * 2  # a page count and a render both past their limit still fit
 
 
 @pytest.mark.integration
@@ -95,7 +89,7 @@ def test_workers_export_metrics_beat_and_shut_down_gracefully(rabbitmq_url: str,
                                                               s3_store_url: str, sample_batch: Path,
                                                               tmp_path: Path) -> None:
     purge_all(rabbitmq_url)
-    port = _free_port()
+    port = free_port()
     beat = tmp_path / "heartbeat"
     env = worker_env(rabbitmq_url, s3_endpoint, SVS_METRICS_PORT=str(port), SVS_HEARTBEAT_FILE=str(beat),
                      SVS_METRICS_DIR=str(tmp_path / "prom"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 from integration_helpers import (
     Worker,
     collect,
+    free_port,
     items,
     purge_all,
     s3_objects,
@@ -50,12 +50,6 @@ def _hits(text: str, needles: list[str]) -> list[str]:
     return [n for n in needles if n.upper() in upper]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _peek_queue(url: str, queue: str) -> list[str]:
     """Every message body waiting in *queue*, left there (read, then returned unacknowledged)."""
     conn = pika.BlockingConnection(pika.URLParameters(url))
@@ -80,7 +74,7 @@ def test_no_personal_data_in_logs_metrics_messages_dead_letters_or_keys(
     batch = tmp_path / "batch"
     gen.applications_batch(batch, mismatch_in=1, unreadable_in=None)
     purge_all(rabbitmq_url)
-    port = _free_port()
+    port = free_port()
     env = worker_env(rabbitmq_url, s3_endpoint, SVS_LOG_LEVEL="DEBUG", SVS_METRICS_PORT=str(port),
                      SVS_METRICS_DIR=str(tmp_path / "prom"), SVS_HEARTBEAT_FILE=str(tmp_path / "hb"))
     batch_id = submit(batch, s3_store_url, env)
