@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +24,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the dashboard start-up of the tests
 
 import generate
+from integration_helpers import dashboard
 
 from svs import keys
 from svs.api import run_batch
@@ -61,12 +61,6 @@ def best_of(fn, n: int = 3) -> float:  # type: ignore[no-untyped-def]
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http_ms(url: str, n: int = 5) -> tuple[float, int]:
@@ -131,19 +125,7 @@ def main() -> None:
         print(f"  report size {len(body) / 1e6:.1f} MB, {pics} pictures embedded, "
               f"{len(outcome.results)} items (target: at most 5 s; met: {'yes' if report_s <= 5 else 'no'})\n")
 
-        port = free_port()
-        svs = Path(sys.executable).with_name("svs")
-        proc = subprocess.Popen([str(svs), "serve", "--store", str(root), "--port", str(port)],
-                                env={**os.environ, "SVS_SERVE_TOKEN": TOKEN},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with dashboard(root, TOKEN) as base:
             for path in ("/", f"/batches/{bid}", f"/api/batches/{bid}"):
                 ms, size = http_ms(base + path)
                 print(f"dashboard HTTP GET {path:<32} median {ms:7.1f} ms, {size / 1e3:7.0f} kB")
@@ -153,9 +135,6 @@ def main() -> None:
             else:
                 for path, ms in loads.items():
                     print(f"dashboard Chromium load {path:<27} median {ms:7.1f} ms (to the load event)")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
 
 
 if __name__ == "__main__":

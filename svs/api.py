@@ -21,7 +21,7 @@ from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import ApplicationSummary, BatchSummary, ItemResult, ItemStructure, Source
 from svs.storage import Store, open_store
-from svs.structure import PageMarks, assign, read_marks
+from svs.structure import PageMarks, assign
 from svs.summary import build_summary, store_summary
 
 log = get_logger("svs.api")
@@ -58,10 +58,7 @@ def page_marks(data: bytes, name: str, page: int | None, options: Options) -> Pa
     """The marks on one page for the batch pre-pass; a page that cannot be decoded has none (its own
     processing reports why)."""
     try:
-        pg = load_page(data, probe(data, name, options.limits), page, options.limits)
-        grey = pg.grey_half
-        return read_marks(grey, pipeline.page_px_per_mm(pg, grey, options.profile.page.assumed_dpi.value),
-                          full=lambda: pg.grey)
+        return pipeline.page_marks(load_page(data, probe(data, name, options.limits), page, options.limits), options)
     except (IntakeError, EngineTimeout):
         return PageMarks(unreadable=True)
 

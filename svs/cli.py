@@ -35,8 +35,8 @@ def _emit(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _options(no_mrz: bool = False, no_photo: bool = False) -> Options:
-    return Options(mrz=not no_mrz, photo=not no_photo)
+def _options(no_mrz: bool = False, no_photo: bool = False, no_forms: bool = False) -> Options:
+    return Options(mrz=not no_mrz, photo=not no_photo, forms=not no_forms)
 
 
 @app.callback()
@@ -52,6 +52,8 @@ def run(
     jobs: Annotated[int, typer.Option(help="Parallel processes (0: one per core)", min=0)] = 0,
     no_mrz: Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")] = False,
     no_photo: Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")] = False,
+    no_forms: Annotated[bool, typer.Option("--no-forms", help="Skip reading form fields (barcodes and "
+                                                              "separators are still read)")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the batch report (one HTML file) here")] = None,
     applications: Annotated[bool, typer.Option(
         "--applications", help="With --json, also print each application's summary (kind application) before the "
@@ -79,7 +81,7 @@ def run(
 
     try:
         with progress:
-            outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo), on_result,
+            outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo, no_forms), on_result,
                                 on_start=lambda n: progress.update(task, total=n))
             progress.update(task, description="report")
             body = write_report(store_url, outcome.batch.batch_id, report)

@@ -52,7 +52,7 @@ from svs.schema import (
     StoredObject,
 )
 from svs.storage.base import Store
-from svs.structure import read_marks, single_page
+from svs.structure import PageMarks, read_marks, single_page
 from svs.thresholds import DEFAULT_PROFILE, PageThresholds, Profile
 
 T = TypeVar("T")
@@ -116,9 +116,12 @@ def page_quality(pg: Page, thresholds: PageThresholds) -> QualityResult:
                            thresholds)
 
 
-def page_px_per_mm(pg: Page, grey_half: np.ndarray, assumed_dpi: float) -> float:
-    """Pixels per millimetre of the half-resolution image: from the file's dpi, else the assumed scanner dpi."""
-    return (pg.dpi or assumed_dpi) / 25.4 * grey_half.shape[1] / pg.width
+def page_marks(pg: Page, options: Options) -> PageMarks:
+    """The page's marks (barcodes, patch codes, the form's page code) on its half-resolution image, whose scale
+    comes from the file's dpi, else the assumed scanner dpi; the full page is decoded only where needed."""
+    grey = pg.grey_half
+    px_per_mm = (pg.dpi or options.profile.page.assumed_dpi.value) / 25.4 * grey.shape[1] / pg.width
+    return read_marks(grey, px_per_mm, full=lambda: pg.grey)
 
 
 def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | None,
@@ -177,8 +180,7 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
         if photo_res is not None and photo_res.faces:
             doc_type = "passport_photo"
     if structure is None and options.barcodes and doc_type in (None, "application_form"):
-        px_per_mm = page_px_per_mm(pg, grey, options.profile.page.assumed_dpi.value)
-        marks = guarded("barcode", lambda: read_marks(grey, px_per_mm, full=lambda: pg.grey))
+        marks = guarded("barcode", lambda: page_marks(pg, options))
         structure = single_page(marks) if marks is not None else None
     separator = structure is not None and structure.role == "separator"
     if structure is not None:

@@ -48,8 +48,8 @@ def read_marks(grey_half: np.ndarray, px_per_mm: float, full: Callable[[], np.nd
     barcode is seen there but not decoded (thin bars of a 200-dpi scan halved), it is read again on the
     full-resolution image that *full* decodes."""
     t = template or load_template()
-    low_res = px_per_mm < MIN_BARCODE_PX_PER_MM and full is not None
-    codes = zxing.read(full() if full is not None and low_res else grey_half)
+    low_res = px_per_mm < MIN_BARCODE_PX_PER_MM
+    codes = zxing.read(full() if low_res and full is not None else grey_half)
     h, w = grey_half.shape[:2]
     large = max(h, w) / px_per_mm >= MIN_MARKER_PAGE_MM
     patches = find_patches(grey_half, px_per_mm) if large else []

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +159,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def dashboard(store_root: Path, token: str) -> Iterator[str]:
+    """``svs serve`` as ops start it, over *store_root*, on a free port; yields its base URL once it answers."""
+    import urllib.request
+
+    port = free_port()
+    svs = Path(sys.executable).with_name("svs")
+    proc = subprocess.Popen([str(svs), "serve", "--store", str(store_root), "--port", str(port)],
+                            env={**os.environ, "SVS_SERVE_TOKEN": token},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    why = proc.stderr.read().decode() if proc.poll() is not None and proc.stderr else ""
+                    raise AssertionError(f"svs serve did not start: {why}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from integration_helpers import free_port
+from integration_helpers import dashboard as serve_dashboard
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -99,31 +95,12 @@ def test_report_in_chromium_shows_rescans_first_every_picture_and_filters(stored
 
 @pytest.fixture
 def dashboard(stored_sample, tmp_path: Path) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
-    """``svs serve`` as ops start it, over a copy of the sample store, on a free port: (base URL, store root)."""
+    """``svs serve`` over a copy of the sample store: (base URL, store root)."""
     store, _ = stored_sample
     root = tmp_path / "store"
     shutil.copytree(store.root, root)
-    port = free_port()
-    svs = Path(sys.executable).with_name("svs")
-    proc = subprocess.Popen([str(svs), "serve", "--store", str(root), "--port", str(port)],
-                            env={**os.environ, "SVS_SERVE_TOKEN": TOKEN},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                why = proc.stderr.read().decode() if proc.stderr else ""
-                raise AssertionError(f"svs serve did not start: {why}") from None
-            time.sleep(0.2)
-    yield base, root
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serve_dashboard(root, TOKEN) as base:
+        yield base, root
 
 
 def test_dashboard_in_chromium_needs_the_token_lists_batches_live_and_shows_pictures(

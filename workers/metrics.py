@@ -29,19 +29,13 @@ _metrics: dict[str, Any] = {}
 
 
 def exporter() -> Middleware | None:
-    """Dramatiq's Prometheus middleware, pointed at ``SVS_METRICS_HOST``:``SVS_METRICS_PORT`` and svs's folder;
-    None where metrics are off. (Dramatiq reads its settings once, when ``dramatiq.middleware`` is first
-    imported, so they are set on the module.)"""
-    port = metrics_port()
-    if port is None:
+    """Dramatiq's Prometheus middleware, or None where metrics are off. Its port, host and folder come from the
+    environment that :func:`workers.config.prepare_metrics` set before Dramatiq was first imported."""
+    if metrics_port() is None:
         return None
-    from dramatiq.middleware import prometheus as dramatiq_prometheus
+    from dramatiq.middleware.prometheus import Prometheus
 
-    dramatiq_prometheus.HTTP_PORT = port
-    dramatiq_prometheus.HTTP_HOST = os.environ.get("SVS_METRICS_HOST", "0.0.0.0")
-    dramatiq_prometheus.DB_PATH = str(metrics_dir(port))
-    metrics_dir(port).mkdir(parents=True, exist_ok=True)
-    return dramatiq_prometheus.Prometheus()
+    return Prometheus()
 
 
 def _create() -> None:

@@ -20,7 +20,8 @@ from svs.schema import FormField as FieldResult
 from svs.schema import FormResult
 from svs.thresholds import FormThresholds
 
-#: Field boxes are cut out at 300 dpi, the resolution Tesseract reads typed capitals best at.
+#: Field boxes are cut out at 220 dpi: typed capitals are then about 22 px tall, where Tesseract read mixed letters
+#: and digits ("UT4839201") with more confidence than at 300 dpi (bench/bench_forms.py).
 PX_PER_MM = 220 / 25.4
 #: The box border and the ink spread around it: this much is cut off each side of a box.
 INSET_MM = 0.9
@@ -61,21 +62,6 @@ def _strip(cells: list[np.ndarray], filled: list[bool]) -> np.ndarray:
     return cv2.copyMakeBorder(row, h // 2, h // 2, w, w, cv2.BORDER_CONSTANT, value=255)
 
 
-def _layout(filled: list[bool]) -> list[int]:
-    """Lengths of the runs of filled boxes: the words the boxes hold."""
-    runs, n = [], 0
-    last = max(i for i, f in enumerate(filled) if f)
-    for f in filled[: last + 1]:
-        if f:
-            n += 1
-        elif n:
-            runs.append(n)
-            n = 0
-    if n:
-        runs.append(n)
-    return runs
-
-
 #: Readings a field type cannot hold, put right by the type: a date has no letter O, a name no digit 0.
 _AS_DIGIT = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6",
                            "B": "8", "T": "7", "|": "1", "l": "1", "!": "1"})
@@ -109,12 +95,11 @@ def _value(p: _Pending, words: list[tesseract.Word]) -> FieldResult:
     if not words:
         return FieldResult(value=None, confidence=0.0, valid=False)
     chars = _by_type("".join(w.text for w in words), p.field.type)
-    runs = _layout(p.filled)
-    # Tesseract gives a word of one letter ("I") a confidence near 0 however clear it is: weigh each word's
-    # confidence by its length, the lowest still counting most where the words are long
-    confidence = sum(w.confidence * len(w.text) for w in words) / max(1, sum(len(w.text) for w in words))
-    confidence = min(confidence, min(w.confidence for w in words if len(w.text) > 1) if any(
-        len(w.text) > 1 for w in words) else confidence)
+    runs = [len(r) for r in _runs(p.filled)]
+    # Tesseract gives a word of one letter ("I") a confidence near 0 however clear it is: the confidence is the
+    # length-weighted mean, and no more than that of the least sure word of two letters or more
+    weighted = sum(w.confidence * len(w.text) for w in words) / max(1, sum(len(w.text) for w in words))
+    confidence = min([weighted, *(w.confidence for w in words if len(w.text) > 1)])
     if len(chars) == sum(runs):
         parts, at = [], 0
         for n in runs:
