@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from svs.engines import pdfium
 from svs.errors import EngineTimeout, IntakeError
+from svs.memory import OUT_OF_MEMORY_REASON, is_out_of_memory
 
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -107,11 +108,16 @@ class Page:
                           interpolation=cv2.INTER_AREA)
 
 
+NO_MEMORY = "decoding needs more memory than this process may use"
+
+
 def _decode_single(data: bytes, flags: int) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
     try:
         img = cv2.imdecode(buf, flags)
     except cv2.error as exc:
+        if is_out_of_memory(exc):
+            raise IntakeError(OUT_OF_MEMORY_REASON, NO_MEMORY) from None
         raise IntakeError("input.unreadable", "the image data could not be decoded") from exc
     if img is None or img.size == 0:
         raise IntakeError("input.unreadable", "the image data could not be decoded")
@@ -173,6 +179,8 @@ def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
     except IntakeError:
         raise
     except Exception as exc:  # a decoder on hostile bytes may raise anything (TypeError, KeyError): it is bad input
+        if is_out_of_memory(exc):
+            raise IntakeError(OUT_OF_MEMORY_REASON, NO_MEMORY) from None
         raise IntakeError("input.unreadable", type(exc).__name__) from exc
     return FileInfo(name, digest, len(data), content_type, pages, content_type == TIFF and pages > 1, dpi)
 
@@ -213,6 +221,8 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
     except (IntakeError, EngineTimeout):
         raise
     except Exception as exc:  # as in probe: whatever a decoder raises on hostile bytes is bad input
+        if is_out_of_memory(exc):
+            raise IntakeError(OUT_OF_MEMORY_REASON, NO_MEMORY) from None
         raise IntakeError("input.unreadable", type(exc).__name__) from exc
 
 

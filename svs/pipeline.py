@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+import cv2
 import numpy as np
 
 from svs import derived, photo, quality
 from svs.doctype import shape_of
+from svs.engines import zxing
 from svs.errors import EngineTimeout, IntakeError, ObjectConflict
 from svs.forms.read import read_form
 from svs.intake import (
@@ -35,6 +37,7 @@ from svs.keys import derived as derived_key
 from svs.keys import original as original_key
 from svs.keys import result as result_key
 from svs.log import get_logger
+from svs.memory import OUT_OF_MEMORY_REASON, is_out_of_memory
 from svs.mrz.read import DEFAULT_READER, read_mrz_with_crop
 from svs.photo.overlay import photo_overlay
 from svs.provenance import provenance
@@ -109,6 +112,17 @@ def _source(name: str, data: bytes, page: int | None, pg: Page | None, content_t
     )
 
 
+def warm_up() -> None:
+    """Load every engine the pipeline uses (the MRZ recogniser and locator's libraries, the face detector,
+    zxing-cpp) once, on a blank image. Workers do it at start, before their memory cap (svs.memory) applies:
+    a library that first allocates its buffers under the cap, mid-item, may fail in ways it does not report
+    (OpenBLAS, loaded by SciPy, was seen spinning instead of raising)."""
+    blank = np.full((64, 64, 3), 255, np.uint8)
+    read_mrz_with_crop(blank, date(2000, 1, 1))
+    photo.check_photo(blank, DEFAULT_PROFILE.photo)
+    zxing.read(blank[:, :, 0])
+
+
 def page_quality(pg: Page, thresholds: PageThresholds) -> QualityResult:
     """Page-quality checks on the page's half-resolution greyscale decode."""
     grey = pg.grey_half
@@ -137,13 +151,16 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             pg = load_page(data, info, page, options.limits)
         with timer.stage("decode"):
             grey = pg.grey_half
-    except (IntakeError, EngineTimeout) as exc:  # bad input, or a decoder that ran past its time limit
+        with timer.stage("quality"):
+            q = page_quality(pg, options.profile.page)
+    except (IntakeError, EngineTimeout, MemoryError, cv2.error) as exc:  # bad input, a decoder past its time
+        # limit, or a page needing more memory than this process may use (svs.memory)
+        if isinstance(exc, cv2.error) and not is_out_of_memory(exc):
+            raise
+        code = exc.code if isinstance(exc, (IntakeError, EngineTimeout)) else OUT_OF_MEMORY_REASON
         return Analysis(_source(name, data, page, None, content_type_or_unknown(data)), declared or "unknown",
-                        [exc.code, *(structure.reasons if structure else [])], None, None, None,
+                        [code, *(structure.reasons if structure else [])], None, None, None,
                         structure.application_id if structure else None, {}, timer.ms, None, structure)
-
-    with timer.stage("quality"):
-        q = page_quality(pg, options.profile.page)
 
     doc_type = declared
     mrz_res: MrzResult | None = None

@@ -107,3 +107,30 @@ def test_birth_century_from_processing_date() -> None:
 def test_anything_else_is_not_found(lines: list[str]) -> None:
     p = parse(lines, TODAY)
     assert p.format is None and p.reasons == ["mrz.not_found"] and not p.valid
+
+
+# France's identity card of 1988-2021 (the published specimen): two 36-character lines in its own layout
+FRA_ID = ["IDFRABERTHIER<<<<<<<<<<<<<<<<<<<<<<<", "9409923102854CORINNE<<<<<<<6512068F4"]
+
+
+def test_french_identity_card_layout_is_read_by_its_own_rules() -> None:
+    p = parse(FRA_ID, TODAY)
+    assert p.format == "TD2" and p.valid, p.checks
+    assert "layout_fra_national_id_1988" in p.warnings and "expiry_date_unknown" in p.warnings
+    f = p.fields
+    assert (f.surname, f.given_names, f.document_number) == ("BERTHIER", "CORINNE", "940992310285")
+    assert (f.birth_date, f.sex, f.nationality, f.expiry_date) == ("1965-12-06", "F", "FRA", None)
+
+
+def test_french_identity_card_with_a_wrong_digit_is_invalid_not_reread_as_icao() -> None:
+    broken = [FRA_ID[0], FRA_ID[1][:30] + "7" + FRA_ID[1][31:]]  # birth date changed, its check digit kept
+    p = parse(broken, TODAY)
+    assert not p.valid and "mrz.invalid_check_digit" in p.reasons
+    assert not p.checks["birth_date"]
+
+
+def test_icao_td2_starting_like_a_french_card_keeps_icao_layout_when_it_validates() -> None:
+    lines = ["IDFRAERIKSSON<<ANNA<MARIA<<<<<<<<<<<", TD2[1]]
+    p = parse(lines, TODAY)
+    assert p.valid and "layout_fra_national_id_1988" not in p.warnings
+    assert p.fields.document_number == "D23145890"

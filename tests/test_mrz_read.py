@@ -13,6 +13,7 @@ import pytest
 from svs.mrz.decode import decode
 from svs.mrz.ocr import ALPHABET
 from svs.mrz.read import read_mrz, read_mrz_with_crop
+from svs.mrz.reader import best_reading
 
 TODAY = date(2026, 11, 22)
 FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
@@ -103,6 +104,66 @@ def test_names_are_never_corrected() -> None:
     assert d.lines[0] == line1
 
 
+def test_state_code_printed_in_digits_is_reported_as_printed() -> None:
+    # a real card prints digits where the nationality goes: the decoder must not swap in unlikely letters
+    line2 = TD3[1][:10] + "132" + TD3[1][13:]
+    d = decode([_probs(TD3[0]), _probs(line2)], "TD3")
+    assert d.lines[1][10:13] == "132"
+
+
+def test_state_code_with_a_plausible_letter_still_becomes_a_known_code() -> None:
+    line2 = TD3[1][:10] + "UT0" + TD3[1][13:]
+    d = decode([_probs(TD3[0]), _probs(line2, {12: ("O", 0.5)})], "TD3")
+    assert d.lines[1][10:13] == "UTO"
+
+
+def test_french_identity_card_is_read_under_its_own_layout(gen) -> None:  # type: ignore[no-untyped-def]
+    lines = ["IDFRABERTHIER<<<<<<<<<<<<<<<<<<<<<<<", "9409923102854CORINNE<<<<<<<6512068F4"]
+    img = gen.degrade(gen.mrz_block(lines, 24.0, np.random.default_rng(3)), np.random.default_rng(4), 0.3)
+    r = read_mrz(img, TODAY)
+    assert r.lines == lines and r.valid and r.format == "TD2"
+    assert "layout_fra_national_id_1988" in r.warnings and r.fields.given_names == "CORINNE"
+
+
+def test_mrz_whose_first_glyphs_touch_a_pen_stroke_is_still_read(gen) -> None:  # type: ignore[no-untyped-def]
+    # a pen stroke down the left edge joins the first glyph of both lines into one tall blob the locator skips:
+    # the grid must still start at the lines' first cells
+    lines, img = _doc(gen, "TD3", 4, glyph=26, strength=0.2)
+    ys, xs = np.nonzero(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) < 110)
+    x0, y0, y1 = int(xs.min()), int(ys.min()), int(ys.max())
+    cv2.line(img, (x0 - 1, y0 - 3), (x0 - 1, y1 + 3), (30, 30, 30), 3)
+    r = read_mrz(img, TODAY)
+    assert r.lines == lines and r.valid
+
+
+def _smudged_first_letter(line: str) -> np.ndarray:
+    p = _probs(line)
+    p[0] = 1e-4
+    p[0, ALPHABET.index("P")] = p[0, ALPHABET.index("V")] = 0.45  # neither letter clear
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def test_passport_with_a_smudged_document_code_and_a_bad_composite_is_not_passed_as_a_valid_visa() -> None:
+    # a visa checks three digits, a passport five: with P/V unclear and the composite misread, the visa reading
+    # would validate; it must not be chosen
+    bad_composite = TD3[1][:43] + "7"
+    found = best_reading([_smudged_first_letter(TD3[0]), _probs(bad_composite)])
+    assert found is not None
+    (valid, *_), dec = found
+    assert dec.format == "TD3" and not valid
+
+
+def test_smudged_document_code_is_decided_by_the_check_digits() -> None:
+    found = best_reading([_smudged_first_letter(TD3[0]), _probs(TD3[1])])
+    assert found is not None and found[1].lines == TD3
+
+
+def test_clearly_printed_visa_is_read_as_a_visa() -> None:
+    mrva = ["V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"]
+    found = best_reading([_probs(mrva[0]), _probs(mrva[1])])
+    assert found is not None and found[1].format == "MRVA" and found[1].lines == mrva
+
+
 def test_real_specimens(shared_data) -> None:  # type: ignore[no-untyped-def]
     """The reader against published MRZs: a floor on exact reads, recorded in BENCHMARKS.md by bench/bench_mrz.py."""
     truth = json.loads((shared_data / "truth.json").read_text())
@@ -111,7 +172,7 @@ def test_real_specimens(shared_data) -> None:  # type: ignore[no-untyped-def]
     exact = 0
     for key, lines in cases:
         exact += read_mrz(_load(shared_data / key), TODAY).lines == lines
-    assert exact / len(cases) >= 0.4, f"{exact}/{len(cases)}"
+    assert exact / len(cases) >= 0.9, f"{exact}/{len(cases)}"
     negatives = [k for k, v in truth.items() if k.startswith("mrz/") and v.get("lines") is None]
     for key in negatives:
         assert not read_mrz(_load(shared_data / key), TODAY).valid, key

@@ -19,7 +19,7 @@ from dramatiq.middleware import (
 
 from workers.config import WorkerSettings, broker_url
 from workers.metrics import SvsMetrics, exporter
-from workers.middleware import DeadLetterNotice, is_transient
+from workers.middleware import DeadLetterNotice, MemoryCap, is_transient
 
 
 def make_broker(url: str | None = None, settings: WorkerSettings | None = None) -> dramatiq.Broker:
@@ -43,6 +43,7 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
         Pipelines(),
         Retries(min_backoff=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms, retry_when=retry_when),
         CurrentMessage(),
+        MemoryCap(settings.memory_limit_mb),
     ]
     broker: dramatiq.Broker
     if urlparse(url).scheme.startswith("redis"):

@@ -45,6 +45,9 @@ class WorkerSettings:
     max_backoff_ms: int
     #: Redis broker: how long a dead worker's unacknowledged messages wait before they are requeued.
     redis_heartbeat_timeout_ms: int
+    #: Address-space cap of each worker process in MiB (svs.memory); 0: no cap. An item that would need more
+    #: gets a result with ``input.too_large`` instead of the OOM killer taking the process.
+    memory_limit_mb: int = 0
 
     @classmethod
     def from_env(cls) -> WorkerSettings:
@@ -54,7 +57,20 @@ class WorkerSettings:
             min_backoff_ms=_int("SVS_MIN_BACKOFF_MS", 1_000, 10, 3_600_000),
             max_backoff_ms=_int("SVS_MAX_BACKOFF_MS", 120_000, 10, 3_600_000),
             redis_heartbeat_timeout_ms=_int("SVS_REDIS_HEARTBEAT_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
+            memory_limit_mb=_memory_limit_mb(),
         )
+
+
+def _memory_limit_mb() -> int:
+    value = _int("SVS_MEMORY_LIMIT_MB", 0, 0, 1_048_576)
+    if 0 < value < MIN_MEMORY_LIMIT_MB:
+        raise ConfigError(f"SVS_MEMORY_LIMIT_MB must be 0 (no cap) or at least {MIN_MEMORY_LIMIT_MB}")
+    return value
+
+
+#: Below this a worker process cannot even load its libraries and models (measured: about 710 MiB of address
+#: space after start-up, most of it shared libraries and thread stacks, not resident memory).
+MIN_MEMORY_LIMIT_MB = 1024
 
 
 def metrics_port() -> int | None:

@@ -1,4 +1,5 @@
-"""svs middleware for Dramatiq: a dead-letter notice, with its reason, for every message that finally fails."""
+"""svs middleware for Dramatiq: a dead-letter notice, with its reason, for every message that finally fails; a
+memory cap on each worker process."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import dramatiq
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware, TimeLimitExceeded
 
+from svs import memory
 from svs.errors import PoisonMessage, SvsError, TransientStoreError
+from svs.pipeline import warm_up
 from svs.schema import DeadLetter
 
 log = logging.getLogger("workers.middleware")
@@ -70,3 +73,15 @@ class DeadLetterNotice(Middleware):
 
 
 PERMANENT = (PoisonMessage,)
+
+
+class MemoryCap(Middleware):
+    """Caps each worker process's address space (``SVS_MEMORY_LIMIT_MB``, :mod:`svs.memory`) once it has booted."""
+
+    def __init__(self, megabytes: int) -> None:
+        self.megabytes = megabytes
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        if self.megabytes:
+            warm_up()  # engines allocate their buffers before the cap, not under it mid-item
+            memory.cap(self.megabytes)

@@ -21,6 +21,8 @@ from svs.mrz.ocr import ALPHABET
 from svs.mrz.states import is_known
 
 DIGITS = "0123456789"
+#: The French national identity card's own two-line layout (not ICAO's TD2); the parser reports it as TD2.
+FRA_ID = "FRA_ID"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 KINDS = {
     "P": "P",  # ICAO 9303: a passport's document code starts with P
@@ -35,6 +37,8 @@ KINDS = {
 #: An alternative reading is plausible when the recogniser gave it at least this share of the best's
 #: probability. Loose values make any mod-10 check satisfiable by chance: that would be inventing a reading.
 PLAUSIBLE = 0.15
+#: In a state code, a character of the wrong kind is kept as printed when the allowed one is this much less likely.
+KEEP_PRINTED = 0.01
 #: Two characters of one field are changed together only when both alternatives are this plausible.
 PLAUSIBLE_PAIR = 0.4
 #: A field is repaired only when every character left as read is at least this probable: a field read badly
@@ -51,6 +55,8 @@ def _layout(fmt: str) -> list[str]:
         return ["Va" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
     if fmt == "TD2":
         return ["Ia" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
+    if fmt == FRA_ID:  # see svs.mrz.parse.FRA_ID_WARNING
+        return ["Ia" + "aaa" + "a" * 25 + "n" * 6, "n" * 12 + "c" + "a" * 14 + "d" * 6 + "c" + "s" + "c"]
     if fmt == "MRVB":
         return ["Va" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
     return ["Ia" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
@@ -59,6 +65,9 @@ def _layout(fmt: str) -> list[str]:
 
 #: (name, [(line, start, end)], (line, check position)) per format
 def _checks(fmt: str) -> list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]]:
+    if fmt == FRA_ID:
+        return [("document_number", [(1, 0, 12)], (1, 12)), ("birth_date", [(1, 27, 33)], (1, 33)),
+                ("composite", [(0, 0, 36), (1, 0, 35)], (1, 35))]
     if fmt in ("TD3", "MRVA", "TD2", "MRVB"):
         out = [("document_number", [(1, 0, 9)], (1, 9)), ("birth_date", [(1, 13, 19)], (1, 19)),
                ("expiry_date", [(1, 21, 27)], (1, 27))]
@@ -75,15 +84,26 @@ def _checks(fmt: str) -> list[tuple[str, list[tuple[int, int, int]], tuple[int, 
 
 def _state_codes(fmt: str) -> list[tuple[int, int]]:
     """(line, start) of the issuing state and nationality codes."""
+    if fmt == FRA_ID:
+        return [(0, 2)]
     return [(0, 2), (1, 15)] if fmt == "TD1" else [(0, 2), (1, 10)]
+
+
+def _keep_printed(probs: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
+    """A state code printed with characters its kind does not allow (digits: a known real-world deviation) is
+    reported as printed when the recogniser is sure of them, not replaced by an unlikely letter."""
+    for i in range(start, start + 3):
+        raw = int(np.argmax(probs[ln][i]))
+        if probs[ln][i][chosen[ln][i]] < KEEP_PRINTED * probs[ln][i][raw]:
+            chosen[ln][i] = raw
 
 
 def _known_code(masked: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
     """Where the code read is no ICAO code, take the most likely plausible reading that is one (O/Q/D, I/T ...)."""
     positions = range(start, start + 3)
     read = "".join(ALPHABET[chosen[ln][i]] for i in positions)
-    if is_known(read):
-        return
+    if is_known(read) or any(masked[ln][i][chosen[ln][i]] == 0 for i in positions):
+        return  # known, or kept as printed (_keep_printed)
     options = []
     for i in positions:
         p = masked[ln][i]
@@ -139,6 +159,8 @@ def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
         m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
         masked.append(m)
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
+    for ln, start in _state_codes(fmt):
+        _keep_printed(probs, chosen, ln, start)
     corrected: list[str] = []
     checks = _checks(fmt)
     for name, spans, (cl, cp) in checks:

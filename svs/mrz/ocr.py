@@ -1,5 +1,6 @@
 """Reading MRZ glyphs: cut each candidate line into character cells at its pitch, classify every cell with the
-project's own OCR-B recogniser (a small MLP trained by ``models/train_ocrb.py``, run in numpy).
+project's own OCR-B recogniser (a small convolutional network trained by ``models/train_ocrb.py``, run in
+numpy).
 
 The lines of one MRZ share a pitch and a left edge, so cells are placed on a common grid: a filler run that
 merged into one blob, or a glyph the locator missed, still gets its cell.
@@ -23,7 +24,8 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 CELL_W, CELL_H = 16, 24
 GLYPH_PX = 18.0  # glyph height in the normalised line crop
 LENGTHS = (30, 36, 44)
-MODEL_FILE = "ocrb-mlp.npz"
+PAPER_RANK = CELL_W * CELL_H // 10
+MODEL_FILE = "ocrb-cnn.npz"
 
 
 def models_dir() -> Path:
@@ -41,16 +43,18 @@ class Grid:
     n: int  # cells per line
     cell_t: list[list[float]]  # per line, each cell's centre along the line from the line's first cell
     rows: list[tuple[tuple[float, float], tuple[float, float]]]  # per line: its first cell's centre, its direction
+    missing: int = 0  # cells of the MRZ's length beyond the glyphs found on its longest line
 
 
 def _walk(t: np.ndarray, pitch: float) -> np.ndarray:
     """Slot numbers of sorted glyph centres, walking along the line with a pitch that may drift (perspective
-    and print make it wander); a gap of about two pitches is a glyph the locator missed."""
+    and print make it wander); a gap of about two pitches is a glyph the locator missed, a step of under half a
+    pitch a second piece of one glyph."""
     ks = [0]
     local = pitch
     for prev, cur in itertools.pairwise(t):
         step = float(cur - prev)
-        m = max(1, round(step / local))
+        m = 0 if step < 0.6 * local else max(1, round(step / local))  # 0: a piece of the glyph before
         ks.append(ks[-1] + m)
         if m == 1:
             local = 0.7 * local + 0.3 * step
@@ -72,13 +76,23 @@ def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True) -> lis
             degree = 2 if int(keep.sum()) >= 12 else 1
             fit = np.polyfit(ks[keep].astype(float), t[keep], degree)
             curve = np.polyval(fit, np.arange(n, dtype=float))
-    found_k, found_r = [], []
+    found_k: list[int] = []
+    found_r: list[float] = []
     for k, e in enumerate(curve):
         if t.size:
             j = int(np.argmin(np.abs(t - e)))
-            if abs(t[j] - e) < 0.35 * pitch:
-                found_k.append(k)
-                found_r.append(float(t[j] - e))
+            r = float(t[j] - e)
+            if abs(r) >= 0.35 * pitch:
+                continue
+            # neighbouring slots stay at least 0.7 pitch apart: of two that snapped onto the pieces of one broken
+            # glyph (or a speck beside it), the one further from its slot goes back to the curve
+            if found_k and found_k[-1] == k - 1 and (e + r) - (curve[k - 1] + found_r[-1]) < 0.7 * pitch:
+                if abs(r) >= abs(found_r[-1]):
+                    continue
+                found_k.pop()
+                found_r.pop()
+            found_k.append(k)
+            found_r.append(r)
     if not found_k:
         return [float(x) for x in curve]
     return [float(x) for x in curve + np.interp(np.arange(n), found_k, found_r)]
@@ -89,9 +103,20 @@ def _project(line: Line, origin: np.ndarray, d: np.ndarray, nrm: np.ndarray, sca
     return (pts - origin) @ d, float(np.median((pts - origin) @ nrm))
 
 
-def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True) -> Grid | None:
+def grids_for(candidate: Candidate, flip: bool = False) -> list[Grid]:
+    """The candidate's cell grid; where the lines' first or last glyphs were not found (a pen stroke through
+    them, glare), one grid per way the missing cells may be split between the two ends."""
+    first = grid_for(candidate, flip)
+    if first is None or first.missing == 0:
+        return [first] if first is not None else []
+    others = [grid_for(candidate, flip, shift=k) for k in range(1, first.missing + 1)]
+    return [first] + [g for g in others if g is not None]
+
+
+def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True, shift: int = 0) -> Grid | None:
     """The common cell grid of a candidate's lines; None when no MRZ length fits. *follow_curve* lets the slots
-    follow a pitch that changes along the line (perspective); training renders are flat and leave it off."""
+    follow a pitch that changes along the line (perspective); training renders are flat and leave it off.
+    *shift* starts the grid that many cells before the first glyph found."""
     s = candidate.scale
     angle = math.radians(candidate.angle + (180.0 if flip else 0.0))
     d = np.array([math.cos(angle), math.sin(angle)])
@@ -107,11 +132,11 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
     k = np.round((t - t[0]) / pitch)
     if len(np.unique(k)) > 2:  # refine the pitch: centres sit on integer multiples of it
         pitch = float(np.polyfit(k, t, 1)[0])
-    start = float(t[0])
-    n_obs = round((float(t[-1]) - start) / pitch) + 1
+    n_obs = round((float(t[-1]) - float(t[0])) / pitch) + 1
     n = min(LENGTHS, key=lambda length: abs(length - n_obs))
     if abs(n - n_obs) > 3:
         return None
+    start = float(t[0]) - shift * pitch
     order = [int(i) for i in np.argsort([off for _, off in projections])]
     offsets = [projections[i][1] for i in order]
     glyph = max(ln.height for ln in lines) / s  # a line of fillers measures short: the digits' line does not
@@ -126,7 +151,7 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         anchor = origin + d * start + nrm * off
         p0 = centre + di * float((anchor - centre) @ di)
         rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
-    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows)
+    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs))
 
 
 def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
@@ -146,42 +171,74 @@ def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
     return cv2.warpAffine(grey, m, (width, height), flags=interp, borderMode=cv2.BORDER_REPLICATE)
 
 
-def cells(strip: np.ndarray, grid: Grid, row: int) -> np.ndarray:
-    """(n, CELL_H, CELL_W) cells of one line's strip, each centred on its glyph."""
-    w = strip.shape[1]
-    cw = GLYPH_PX / grid.glyph * grid.pitch
-    scale = cw / grid.pitch
-    out = np.empty((grid.n, CELL_H, CELL_W), np.float32)
-    for i, t in enumerate(grid.cell_t[row]):
-        c = cw + t * scale
-        x0, x1 = round(c - cw / 2), round(c + cw / 2)
-        cell = strip[:, max(0, x0) : min(w, x1)]
-        if cell.shape[1] < 2:  # a slot beyond the image's edge: blank paper
-            out[i] = 255.0
-            continue
-        out[i] = cv2.resize(cell, (CELL_W, CELL_H), interpolation=cv2.INTER_AREA)
+def cells(strip: np.ndarray, grid: Grid, row: int, only: list[int] | None = None, dx: float = 0.0,
+          dy: int = 0) -> np.ndarray:
+    """(n, CELL_H, CELL_W) cells of one line's strip, each centred on its glyph; *only* some of them, moved by
+    *dx* cell widths and *dy* strip pixels, for a second look at an unsure character. The strip is scaled once
+    so that a pitch is CELL_W pixels wide; cells are cut from it."""
+    if dy:
+        strip = np.roll(strip, dy, axis=0)
+    cw = GLYPH_PX / grid.glyph * grid.pitch  # a pitch in strip pixels
+    k = CELL_W / cw
+    scaled = cv2.resize(strip, (max(CELL_W, round(strip.shape[1] * k)), CELL_H), interpolation=cv2.INTER_AREA)
+    pad = CELL_W
+    scaled = cv2.copyMakeBorder(scaled, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=255)  # beyond the edge: paper
+    picked = range(grid.n) if only is None else only
+    out = np.empty((len(picked), CELL_H, CELL_W), np.float32)
+    for j, i in enumerate(picked):
+        x0 = pad + round((cw + grid.cell_t[row][i] * cw / grid.pitch + (dx - 0.5) * cw) * k)
+        x0 = min(max(x0, 0), scaled.shape[1] - CELL_W)
+        out[j] = scaled[:, x0 : x0 + CELL_W]
     return out
 
 
 def features(cell_stack: np.ndarray) -> np.ndarray:
     """Ink as 0..1 per cell, stretched between the cell's own paper and ink levels."""
     x = 255.0 - cell_stack.reshape(len(cell_stack), -1)
-    lo = np.percentile(x, 10, axis=1, keepdims=True)
+    lo = np.partition(x, PAPER_RANK, axis=1)[:, PAPER_RANK : PAPER_RANK + 1]  # the 10th percentile: paper
     hi = np.maximum(x.max(axis=1, keepdims=True), lo + 40.0)
     return np.clip((x - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
 
 
+def _conv3x3_relu(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """3 x 3 convolution with zero padding, then ReLU, channels last: (N, H, W, C) -> (N, H, W, O); *w* is
+    (9 * C, O), rows in (kernel row, kernel column, channel) order. One matrix product for the whole batch."""
+    n, h, wd, c = x.shape
+    xp = np.zeros((n, h + 2, wd + 2, c), np.float32)
+    xp[:, 1:-1, 1:-1] = x
+    cols = np.concatenate([xp[:, i : i + h, j : j + wd, :] for i in range(3) for j in range(3)], axis=3)
+    out = cols.reshape(n * h * wd, 9 * c) @ w + b
+    return np.maximum(out, 0.0, out=out).reshape(n, h, wd, w.shape[1])
+
+
+def _pool2(x: np.ndarray) -> np.ndarray:
+    """2 x 2 max pooling, channels last."""
+    return np.maximum(np.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2]), np.maximum(x[:, 1::2, 0::2], x[:, 1::2, 1::2]))
+
+
 class Recogniser:
-    """A two-layer perceptron over cell features; weights from ``models/ocrb-mlp.npz``."""
+    """The convolutional network of ``models/train_ocrb.py`` (conv-relu-pool x2, conv-relu, dense-relu, dense),
+    run in numpy; weights from ``models/ocrb-cnn.npz``."""
 
     def __init__(self, path: Path) -> None:
         with np.load(path) as z:
-            self.w1, self.b1, self.w2, self.b2 = (z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+            # PyTorch's (out, in, 3, 3) kernels as (9 * in, out) matrices for channels-last convolution
+            self.convs = [(np.ascontiguousarray(z[f"w{i}"].transpose(2, 3, 1, 0).reshape(-1, z[f"w{i}"].shape[0]),
+                                                dtype=np.float32), z[f"b{i}"].astype(np.float32)) for i in range(3)]
+            self.dense = [(np.ascontiguousarray(z[f"w{i}"].T, dtype=np.float32), z[f"b{i}"].astype(np.float32))
+                          for i in (3, 4)]
             self.version = str(z["version"]) if "version" in z.files else path.name
 
     def proba(self, feats: np.ndarray) -> np.ndarray:
-        hidden = np.maximum(feats @ self.w1 + self.b1, 0.0)
-        logits = hidden @ self.w2 + self.b2
+        """(n, 37) character probabilities for (n, CELL_H * CELL_W) cell features."""
+        (c0, d0), (c1, d1), (c2, d2) = self.convs
+        (f0, e0), (f1, e1) = self.dense
+        x = feats.astype(np.float32, copy=False).reshape(-1, CELL_H, CELL_W, 1)
+        x = _pool2(_conv3x3_relu(x, c0, d0))
+        x = _pool2(_conv3x3_relu(x, c1, d1))
+        flat = _conv3x3_relu(x, c2, d2).transpose(0, 3, 1, 2).reshape(len(feats), -1)  # PyTorch flattens C, H, W
+        hidden = np.maximum(flat @ f0 + e0, 0.0)
+        logits = hidden @ f1 + e1
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)

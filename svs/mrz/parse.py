@@ -92,7 +92,37 @@ def parse(raw_lines: list[str], today: date) -> Parsed:
     empty = MrzFields()
     if fmt is None or not all(_VALID.match(line) for line in lines):
         return Parsed(None, lines, empty, reasons=["mrz.not_found"])
-    return {"TD1": _td1, "TD2": _td2, "MRVB": _td2, "TD3": _td3, "MRVA": _td3}[fmt](lines, fmt, today)
+    parsed = {"TD1": _td1, "TD2": _td2, "MRVB": _td2, "TD3": _td3, "MRVA": _td3}[fmt](lines, fmt, today)
+    if fmt == "TD2" and lines[0].startswith(FRA_ID_PREFIX):
+        french = _fra_id(lines, today)
+        if french.valid or not parsed.valid:  # ICAO's layout wins only where it alone validates
+            return french
+    return parsed
+
+
+#: France's national identity card of 1988 to 2021 prints two 36-character lines that do not follow ICAO's
+#: TD2 layout (a known real-world deviation): line 1 ``IDFRA``, surname (25), issuing office (6); line 2 the
+#: 12-character card number and its check digit, given names (14), birth date and its check digit, sex, and a
+#: check digit over both lines. It has no expiry date in the MRZ. Reported as TD2 with the warning below.
+FRA_ID_PREFIX = "IDFRA"
+FRA_ID_WARNING = "layout_fra_national_id_1988"
+
+
+def _fra_id(lines: list[str], today: date) -> Parsed:
+    l1, l2 = lines
+    p = Parsed("TD2", lines, MrzFields(), warnings=[FRA_ID_WARNING, "expiry_date_unknown"])
+    number = l2[0:12]
+    p.checks["document_number"] = verify(number, l2[12])
+    p.checks["birth_date"] = verify(l2[27:33], l2[33], empty_may_be_filler=True)
+    p.checks["composite"] = verify(l1 + l2[0:35], l2[35])
+    birth = _date(l2[27:33], kind="birth", today=today, warnings=p.warnings, reasons=p.reasons)
+    given = " ".join(part for part in l2[13:27].split("<") if part)
+    p.fields = MrzFields(
+        document_code=_clean(l1[0:2]), issuing_state="FRA", document_number=number.replace("<", ""),
+        nationality="FRA", birth_date=birth, sex=l2[34].replace("<", "") or None, expiry_date=None,
+        surname=_clean(l1[5:30]), given_names=given, optional_data=_clean(l1[30:36]),
+    )
+    return _finish(p, l2[34])
 
 
 def _common_checks(

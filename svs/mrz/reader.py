@@ -10,15 +10,26 @@ from datetime import date
 import cv2
 import numpy as np
 
-from svs.mrz.decode import Decoded, decode, format_for
-from svs.mrz.locate import find_candidates
-from svs.mrz.ocr import cells, features, grid_for, line_strip, recogniser
-from svs.mrz.parse import parse
+from svs.mrz.decode import FRA_ID, Decoded, decode, format_for
+from svs.mrz.locate import Candidate, find_candidates
+from svs.mrz.ocr import ALPHABET, Grid, cells, features, grids_for, line_strip, recogniser
+from svs.mrz.parse import FRA_ID_PREFIX, parse
 
 NAME = "svs"
 MAX_CANDIDATES = 4
 #: A reading whose characters average below this probability is not an MRZ read, whatever its check digits say.
 MIN_MEAN_CONFIDENCE = 0.7
+#: Every FLIP_SAMPLE-th cell is read both ways round; the way whose cells read more surely by FLIP_MARGIN (mean
+#: top probability) is the only one read in full.
+FLIP_SAMPLE = 6
+FLIP_MARGIN = 0.15
+#: Characters read below this probability get a second look from cells moved by (cell widths, strip pixels).
+SECOND_LOOK_BELOW = 0.7
+SECOND_LOOKS = ((-0.12, 0), (0.12, 0), (0.0, -2), (0.0, 2))
+#: The document code's first letter counts as clearly read at this probability.
+CLEAR_LETTER = 0.8
+VISAS = ("MRVA", "MRVB")
+V = ALPHABET.index("V")
 FAMILY = {"TD3": ("TD3", "MRVA"), "MRVA": ("TD3", "MRVA"), "TD2": ("TD2", "MRVB"), "MRVB": ("TD2", "MRVB")}
 
 
@@ -35,37 +46,84 @@ def version() -> str:
     return recogniser().version
 
 
-def _score(dec: Decoded) -> tuple[bool, float]:
-    """A reading whose every check digit passes beats one that fails; then the more probable one."""
+def _score(dec: Decoded) -> tuple[bool, bool, int, float]:
+    """A reading whose every check digit passes beats one that fails; then one whose document-code letter the
+    recogniser read clearly (a P read as a P); then the one more check digits confirm (a passport's composite
+    against a visa's none, where a smudged first letter leaves P or V open); then the more probable one."""
     parsed = parse(dec.lines, date(2000, 1, 1))
     n = sum(len(x) for x in dec.lines)
-    return parsed.valid, dec.log_likelihood / max(n, 1)
+    clear_letter = dec.confidence[0][0] >= CLEAR_LETTER if dec.confidence else False
+    return parsed.valid, clear_letter, sum(parsed.checks.values()), dec.log_likelihood / max(n, 1)
+
+
+def _views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray], list[np.ndarray]]]:
+    """The candidate's grids (:func:`grids_for`), line strips and cell features both ways round (0 and 180
+    degrees), or only the way round whose sample of cells reads clearly better: upside down, most glyphs look
+    like no character."""
+    ways = [[_view(grey, grid) for grid in grids_for(cand, flip)] for flip in (False, True)]
+    ways = [views for views in ways if views]
+    if len(ways) == 2:
+        model = recogniser()
+        sure = [float(model.proba(np.concatenate([f[::FLIP_SAMPLE] for f in views[0][2]])).max(axis=1).mean())
+                for views in ways]
+        if abs(sure[0] - sure[1]) > FLIP_MARGIN:
+            return ways[int(np.argmax(sure))]
+    return [view for views in ways for view in views]
+
+
+def best_reading(probs: list[np.ndarray]) -> tuple[tuple[bool, bool, int, float], Decoded] | None:
+    """The best decoding of one grid's per-line (n, 37) character probabilities under each format its shape
+    allows (:func:`_score`); None when none is read with enough confidence."""
+    fmt = format_for(len(probs), len(probs[0]), probs[0][0])
+    if fmt is None:
+        return None
+    best: tuple[tuple[bool, bool, int, float], Decoded] | None = None
+    formats = list(FAMILY.get(fmt, (fmt,)))  # passport or visa: the whole reading decides, not one letter
+    for f in formats:
+        if f in VISAS and probs[0][0][V] < CLEAR_LETTER:
+            continue  # a visa has fewer check digits: a passport must not pass as one on a smudged letter
+        dec = decode(probs, f)
+        if f == "TD2" and dec.lines[0].startswith(FRA_ID_PREFIX):
+            formats.append(FRA_ID)  # maybe France's own identity-card layout: read it under its rules
+        if float(np.mean([c for row in dec.confidence for c in row])) < MIN_MEAN_CONFIDENCE:
+            continue
+        score = _score(dec)
+        if best is None or score > best[0]:
+            best = (score, dec)
+    return best
+
+
+def _second_look(probs: np.ndarray, strip: np.ndarray, grid: Grid, row: int) -> np.ndarray:
+    """Unsure characters read again from cells moved a little each way (a glyph off its slot, a line bent by
+    perspective), the probabilities averaged over all looks."""
+    unsure = [int(i) for i in np.flatnonzero(probs.max(axis=1) < SECOND_LOOK_BELOW)]
+    if not unsure:
+        return probs
+    model = recogniser()
+    looks = [model.proba(features(cells(strip, grid, row, unsure, dx, dy))) for dx, dy in SECOND_LOOKS]
+    out = probs.copy()
+    out[unsure] = (probs[unsure] + sum(looks)) / (len(looks) + 1)
+    return out
+
+
+def _view(grey: np.ndarray, grid: Grid) -> tuple[Grid, list[np.ndarray], list[np.ndarray]]:
+    strips = [line_strip(grey, grid, row) for row in range(len(grid.rows))]
+    return grid, strips, [features(cells(s, grid, row)) for row, s in enumerate(strips)]
 
 
 def read(image: np.ndarray) -> Reading | None:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     model = recogniser()
-    readings: list[tuple[tuple[bool, float], Decoded, list[np.ndarray]]] = []
+    readings: list[tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]]] = []
     for cand in find_candidates(grey)[:MAX_CANDIDATES]:
         if not 2 <= len(cand.lines) <= 3:
             continue
-        best: tuple[tuple[bool, float], Decoded, list[np.ndarray]] | None = None
-        for flip in (False, True):
-            grid = grid_for(cand, flip)
-            if grid is None:
-                continue
-            strips = [line_strip(grey, grid, row) for row in range(len(grid.rows))]
-            probs = [model.proba(features(cells(s, grid, row))) for row, s in enumerate(strips)]
-            fmt = format_for(len(strips), grid.n, probs[0][0])
-            if fmt is None:
-                continue
-            for f in FAMILY.get(fmt, (fmt,)):  # passport or visa: let the whole reading decide, not one letter
-                dec = decode(probs, f)
-                if float(np.mean([c for row in dec.confidence for c in row])) < MIN_MEAN_CONFIDENCE:
-                    continue
-                score = _score(dec)
-                if best is None or score > best[0]:
-                    best = (score, dec, strips)
+        best: tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]] | None = None
+        for grid, strips, feats in _views(grey, cand):
+            probs = [_second_look(model.proba(f), strips[row], grid, row) for row, f in enumerate(feats)]
+            found = best_reading(probs)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], strips)
         if best is not None:
             readings.append(best)
     if not readings:
