@@ -108,7 +108,11 @@ class Page:
                           interpolation=cv2.INTER_AREA)
 
 
-NO_MEMORY = "decoding needs more memory than this process may use"
+def _refusal(exc: Exception, detail: str) -> IntakeError:
+    """What a decoder's failure means: too large where it ran out of memory (svs.memory), unreadable otherwise."""
+    if is_out_of_memory(exc):
+        return IntakeError(OUT_OF_MEMORY_REASON, "decoding needs more memory than this process may use")
+    return IntakeError("input.unreadable", detail)
 
 
 def _decode_single(data: bytes, flags: int) -> np.ndarray:
@@ -116,9 +120,7 @@ def _decode_single(data: bytes, flags: int) -> np.ndarray:
     try:
         img = cv2.imdecode(buf, flags)
     except cv2.error as exc:
-        if is_out_of_memory(exc):
-            raise IntakeError(OUT_OF_MEMORY_REASON, NO_MEMORY) from None
-        raise IntakeError("input.unreadable", "the image data could not be decoded") from exc
+        raise _refusal(exc, "the image data could not be decoded") from exc
     if img is None or img.size == 0:
         raise IntakeError("input.unreadable", "the image data could not be decoded")
     return img
@@ -179,9 +181,7 @@ def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
     except IntakeError:
         raise
     except Exception as exc:  # a decoder on hostile bytes may raise anything (TypeError, KeyError): it is bad input
-        if is_out_of_memory(exc):
-            raise IntakeError(OUT_OF_MEMORY_REASON, NO_MEMORY) from None
-        raise IntakeError("input.unreadable", type(exc).__name__) from exc
+        raise _refusal(exc, type(exc).__name__) from exc
     return FileInfo(name, digest, len(data), content_type, pages, content_type == TIFF and pages > 1, dpi)
 
 
@@ -221,9 +221,7 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
     except (IntakeError, EngineTimeout):
         raise
     except Exception as exc:  # as in probe: whatever a decoder raises on hostile bytes is bad input
-        if is_out_of_memory(exc):
-            raise IntakeError(OUT_OF_MEMORY_REASON, NO_MEMORY) from None
-        raise IntakeError("input.unreadable", type(exc).__name__) from exc
+        raise _refusal(exc, type(exc).__name__) from exc
 
 
 def _tiff_page(data: bytes, index: int, limits: Limits) -> tuple[np.ndarray, float | None]:

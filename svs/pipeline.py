@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
-import cv2
 import numpy as np
 
 from svs import derived, photo, quality
@@ -112,6 +111,14 @@ def _source(name: str, data: bytes, page: int | None, pg: Page | None, content_t
     )
 
 
+def _refusal_code(exc: Exception) -> str | None:
+    """The reason for an item whose page cannot be loaded and checked: bad input, a decoder past its time limit,
+    or a page needing more memory than this process may use (svs.memory); None for anything else."""
+    if isinstance(exc, (IntakeError, EngineTimeout)):
+        return exc.code
+    return OUT_OF_MEMORY_REASON if is_out_of_memory(exc) else None
+
+
 def warm_up() -> None:
     """Load every engine the pipeline uses (the MRZ recogniser and locator's libraries, the face detector,
     zxing-cpp) once, on a blank image. Workers do it at start, before their memory cap (svs.memory) applies:
@@ -153,11 +160,10 @@ def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | N
             grey = pg.grey_half
         with timer.stage("quality"):
             q = page_quality(pg, options.profile.page)
-    except (IntakeError, EngineTimeout, MemoryError, cv2.error) as exc:  # bad input, a decoder past its time
-        # limit, or a page needing more memory than this process may use (svs.memory)
-        if isinstance(exc, cv2.error) and not is_out_of_memory(exc):
+    except Exception as exc:
+        code = _refusal_code(exc)
+        if code is None:
             raise
-        code = exc.code if isinstance(exc, (IntakeError, EngineTimeout)) else OUT_OF_MEMORY_REASON
         return Analysis(_source(name, data, page, None, content_type_or_unknown(data)), declared or "unknown",
                         [code, *(structure.reasons if structure else [])], None, None, None,
                         structure.application_id if structure else None, {}, timer.ms, None, structure)

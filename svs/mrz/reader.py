@@ -56,19 +56,30 @@ def _score(dec: Decoded) -> tuple[bool, bool, int, float]:
     return parsed.valid, clear_letter, sum(parsed.checks.values()), dec.log_likelihood / max(n, 1)
 
 
-def _views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray], list[np.ndarray]]]:
-    """The candidate's grids (:func:`grids_for`), line strips and cell features both ways round (0 and 180
-    degrees), or only the way round whose sample of cells reads clearly better: upside down, most glyphs look
-    like no character."""
-    ways = [[_view(grey, grid) for grid in grids_for(cand, flip)] for flip in (False, True)]
-    ways = [views for views in ways if views]
+def _views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray]]]:
+    """The candidate's grids (:func:`grids_for`) with their line strips, both ways round (0 and 180 degrees), or
+    only the way round whose sample of cells reads clearly better: upside down, most glyphs look like no
+    character. Only the sample is read here; the way kept is read in full by the caller."""
+    ways = [grids for grids in (grids_for(cand, flip) for flip in (False, True)) if grids]
+    first = [_strips(grey, grids[0]) for grids in ways]
     if len(ways) == 2:
-        model = recogniser()
-        sure = [float(model.proba(np.concatenate([f[::FLIP_SAMPLE] for f in views[0][2]])).max(axis=1).mean())
-                for views in ways]
+        sure = [_sample_sureness(grids[0], strips) for grids, strips in zip(ways, first, strict=True)]
         if abs(sure[0] - sure[1]) > FLIP_MARGIN:
-            return ways[int(np.argmax(sure))]
-    return [view for views in ways for view in views]
+            keep = int(np.argmax(sure))
+            ways, first = [ways[keep]], [first[keep]]
+    return [(grid, strips if i == 0 else _strips(grey, grid))
+            for grids, strips in zip(ways, first, strict=True) for i, grid in enumerate(grids)]
+
+
+def _strips(grey: np.ndarray, grid: Grid) -> list[np.ndarray]:
+    return [line_strip(grey, grid, row) for row in range(len(grid.rows))]
+
+
+def _sample_sureness(grid: Grid, strips: list[np.ndarray]) -> float:
+    """Mean top probability of every FLIP_SAMPLE-th cell of each line."""
+    sample = list(range(0, grid.n, FLIP_SAMPLE))
+    feats = np.concatenate([features(cells(s, grid, row, sample)) for row, s in enumerate(strips)])
+    return float(recogniser().proba(feats).max(axis=1).mean())
 
 
 def best_reading(probs: list[np.ndarray]) -> tuple[tuple[bool, bool, int, float], Decoded] | None:
@@ -77,20 +88,16 @@ def best_reading(probs: list[np.ndarray]) -> tuple[tuple[bool, bool, int, float]
     fmt = format_for(len(probs), len(probs[0]), probs[0][0])
     if fmt is None:
         return None
-    best: tuple[tuple[bool, bool, int, float], Decoded] | None = None
-    formats = list(FAMILY.get(fmt, (fmt,)))  # passport or visa: the whole reading decides, not one letter
-    for f in formats:
+    decodings = []
+    for f in FAMILY.get(fmt, (fmt,)):  # passport or visa: the whole reading decides, not one letter
         if f in VISAS and probs[0][0][V] < CLEAR_LETTER:
             continue  # a visa has fewer check digits: a passport must not pass as one on a smudged letter
-        dec = decode(probs, f)
-        if f == "TD2" and dec.lines[0].startswith(FRA_ID_PREFIX):
-            formats.append(FRA_ID)  # maybe France's own identity-card layout: read it under its rules
-        if float(np.mean([c for row in dec.confidence for c in row])) < MIN_MEAN_CONFIDENCE:
-            continue
-        score = _score(dec)
-        if best is None or score > best[0]:
-            best = (score, dec)
-    return best
+        decodings.append(decode(probs, f))
+        if f == "TD2" and decodings[-1].lines[0].startswith(FRA_ID_PREFIX):
+            decodings.append(decode(probs, FRA_ID))  # maybe France's own identity-card layout: its own rules
+    scored = [(_score(dec), dec) for dec in decodings
+              if float(np.mean([c for row in dec.confidence for c in row])) >= MIN_MEAN_CONFIDENCE]
+    return max(scored, key=lambda sd: sd[0], default=None)
 
 
 def _second_look(probs: np.ndarray, strip: np.ndarray, grid: Grid, row: int) -> np.ndarray:
@@ -106,11 +113,6 @@ def _second_look(probs: np.ndarray, strip: np.ndarray, grid: Grid, row: int) -> 
     return out
 
 
-def _view(grey: np.ndarray, grid: Grid) -> tuple[Grid, list[np.ndarray], list[np.ndarray]]:
-    strips = [line_strip(grey, grid, row) for row in range(len(grid.rows))]
-    return grid, strips, [features(cells(s, grid, row)) for row, s in enumerate(strips)]
-
-
 def read(image: np.ndarray) -> Reading | None:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     model = recogniser()
@@ -119,8 +121,9 @@ def read(image: np.ndarray) -> Reading | None:
         if not 2 <= len(cand.lines) <= 3:
             continue
         best: tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]] | None = None
-        for grid, strips, feats in _views(grey, cand):
-            probs = [_second_look(model.proba(f), strips[row], grid, row) for row, f in enumerate(feats)]
+        for grid, strips in _views(grey, cand):
+            probs = [_second_look(model.proba(features(cells(s, grid, row))), s, grid, row)
+                     for row, s in enumerate(strips)]
             found = best_reading(probs)
             if found is not None and (best is None or found[0] > best[0]):
                 best = (found[0], found[1], strips)
