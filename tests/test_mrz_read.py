@@ -98,6 +98,60 @@ def test_decoder_never_invents_a_reading_to_satisfy_a_check_digit() -> None:
     assert d.lines[1] == wrong and "birth_date" not in d.corrected
 
 
+def test_a_glyph_cut_off_by_the_edge_is_never_repaired_to_satisfy_its_check_digit() -> None:
+    # the 8 of the birth date read as a 6 with an 8 plausible: repaired when whole, left as read when cut off
+    misread = TD3[1][:16] + "6" + TD3[1][17:]
+    probs = [_probs(TD3[0]), _probs(misread, {16: ("8", 0.6)})]
+    cut = [np.zeros(44, bool), np.zeros(44, bool)]
+    cut[1][16] = True
+    d = decode(probs, "TD3", cut)
+    assert d.lines[1] == misread and d.corrected == [] and d.cut_off == 1
+    assert d.confidence[1][16] < 0.5  # reported unsure
+
+
+def test_a_cut_off_filler_is_still_trusted() -> None:
+    cut = [np.zeros(44, bool), np.zeros(44, bool)]
+    cut[0][43] = True  # the last filler of the names line
+    d = decode([_probs(TD3[0]), _probs(TD3[1])], "TD3", cut)
+    assert d.lines == TD3 and d.cut_off == 0
+
+
+def test_mrz_cut_by_the_image_edge_is_reported_and_never_read_valid_but_wrong(gen) -> None:  # type: ignore[no-untyped-def]
+    for seed in range(4):
+        lines, img = _doc(gen, "TD3", seed, glyph=24.0)
+        first_centre = int(24 * 3 + 0.5 * 24 / 0.94)  # mrz_block's margin plus half a pitch
+        cut = img[:, first_centre:]  # through the middle of the first column of glyphs
+        r = read_mrz(cut, TODAY)
+        assert r.found and "glyphs_cut_off" in r.warnings
+        assert not (r.valid and r.lines != lines)
+
+
+def test_unsure_fields_without_a_check_digit_are_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    from svs.mrz import read as read_module
+    from svs.mrz.reader import Reading
+
+    confidence = [[0.99] * 44, [0.99] * 44]
+    confidence[0][1] = 0.2  # the document code's filler
+    confidence[1][20] = 0.3  # sex
+    monkeypatch.setitem(read_module.READERS, "fixed", lambda image: Reading(TD3, confidence))
+    r = read_mrz(np.zeros((10, 10), np.uint8), TODAY, "fixed")
+    assert r.valid
+    assert {"low_confidence:document_code", "low_confidence:sex"} <= set(r.warnings)
+    assert "low_confidence:issuing_state" not in r.warnings and "names_low_confidence" not in r.warnings
+
+
+def test_lines_tilted_seven_degrees_are_found_whole(gen) -> None:  # type: ignore[no-untyped-def]
+    from svs.mrz.locate import find_candidates
+
+    # glyph centroids wander with the glyph's shape: at this tilt the step between some neighbours leans more
+    # than 15 degrees off the line (this seed split a names line in two before the tolerance was widened)
+    rng = np.random.default_rng(29)
+    lines = gen.random_mrz("MRVA", rng)
+    img = gen.rotate(gen.degrade(gen.mrz_block(lines, 38.0, rng), rng, 0.5), 7.5, expand=True)
+    best = find_candidates(img)[0]
+    assert len(best.lines) == 2 and all(len(line.xs) >= 40 for line in best.lines)
+
+
 def test_names_are_never_corrected() -> None:
     line1 = "P<UTOERIKSSOM<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
     d = decode([_probs(line1, {12: ("N", 0.9)}), _probs(TD3[1])], "TD3")

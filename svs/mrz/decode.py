@@ -44,6 +44,9 @@ PLAUSIBLE_PAIR = 0.4
 #: A field is repaired only when every character left as read is at least this probable: a field read badly
 #: all over has no trustworthy reading for its check digit to choose.
 SURE = 0.5
+#: A glyph cut off by the image's edge (an E missing its lower bar reads as a sure F) reports this share of the
+#: recogniser's probability as its confidence, and no check digit may choose among readings of its fragments.
+CUT_TRUST = 0.3
 
 
 def _layout(fmt: str) -> list[str]:
@@ -149,10 +152,12 @@ class Decoded:
     confidence: list[list[float]]  # probability of each chosen character
     corrected: list[str] = field(default_factory=list)  # fields changed to satisfy their check digit
     log_likelihood: float = 0.0
+    cut_off: int = 0  # glyphs other than fillers that the image's edge cuts off
 
 
-def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
-    """The most likely reading of *fmt* from per-line (n, 37) probability matrices."""
+def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = None) -> Decoded:
+    """The most likely reading of *fmt* from per-line (n, 37) probability matrices; *cut* marks, per line, the
+    cells whose glyph the image's edge cuts off (:func:`svs.mrz.ocr.clipped`)."""
     masked: list[np.ndarray] = []
     for p, mask in zip(probs, _masks(fmt), strict=True):
         m = p * mask
@@ -161,11 +166,15 @@ def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
     for ln, start in _state_codes(fmt):
         _keep_printed(probs, chosen, ln, start)
+    filler = ALPHABET.index("<")
+    # a filler's chevron sits mid-cell: no fragment of another glyph reads as one, so a cut filler is still sure
+    untrusted = {(ln, int(i)) for ln, row in enumerate(cut or []) for i in np.flatnonzero(row)
+                 if chosen[ln][int(i)] != filler}
     corrected: list[str] = []
     checks = _checks(fmt)
     for name, spans, (cl, cp) in checks:
         positions = [(ln, i) for ln, a, b in spans for i in range(a, b)] + [(cl, cp)]
-        if _passes(chosen, spans, (cl, cp), name):
+        if _passes(chosen, spans, (cl, cp), name) or untrusted.intersection(positions):
             continue
         keep = [c for c in checks if c[0] != name and _passes(chosen, c[1], c[2], c[0])]
         fixed = _repair(masked, chosen, positions, spans, (cl, cp), name, keep)
@@ -178,9 +187,10 @@ def decode(probs: list[np.ndarray], fmt: str) -> Decoded:
     lines = ["".join(ALPHABET[i] for i in row) for row in chosen]
     # confidence is the recogniser's own probability, before the position's kind narrowed the choice: a letter
     # forced by the rules (the P of a passport) is only as sure as the pixels made it
-    conf = [[float(p[i, c]) for i, c in enumerate(row)] for p, row in zip(probs, chosen, strict=True)]
+    conf = [[float(p[i, c]) * (CUT_TRUST if (ln, i) in untrusted else 1.0) for i, c in enumerate(row)]
+            for ln, (p, row) in enumerate(zip(probs, chosen, strict=True))]
     ll = float(sum(math.log(max(c, 1e-9)) for row in conf for c in row))
-    return Decoded(fmt, lines, conf, corrected, ll)
+    return Decoded(fmt, lines, conf, corrected, ll, len(untrusted))
 
 
 def _text(chosen: list[list[int]], spans: list[tuple[int, int, int]]) -> str:

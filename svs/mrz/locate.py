@@ -23,6 +23,9 @@ SEARCH_SIDE = 2000
 MIN_SIDE = 600
 MIN_GLYPHS = 20
 MIN_PIECE = 3
+#: Two directions agree within this many degrees: glyph centroids wander by up to a sixth of the glyph height
+#: (a 7 is top-heavy), which tilts the step between neighbours by up to about 15 degrees.
+AGREE_DEG = 20.0
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,13 @@ def _chains(centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
     if i.size == 0:
         return []
     angle = np.degrees(np.arctan2(centres[j, 1] - centres[i, 1], centres[j, 0] - centres[i, 0])) % 180
+
+    def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.abs((a - b + 90) % 180 - 90) < AGREE_DEG
+
     direction = np.full(n, np.nan)
     _, first = np.unique(i, return_index=True)  # neighbours come nearest first
     direction[i[first]] = angle[first]
-
-    def agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.abs((a - b + 90) % 180 - 90) < 15
 
     with np.errstate(invalid="ignore"):
         link = agree(angle, direction[i]) & agree(angle, direction[j])

@@ -25,6 +25,10 @@ CELL_W, CELL_H = 16, 24
 GLYPH_PX = 18.0  # glyph height in the normalised line crop
 LENGTHS = (30, 36, 44)
 PAPER_RANK = CELL_W * CELL_H // 10
+#: OCR-B's glyph width over its height (ISO 1073-2: about 0.6), for where a glyph's box reaches.
+GLYPH_ASPECT = 0.6
+#: A glyph reaching past the image's edge by more than this share of its height counts as cut off.
+CLIP_TOLERANCE = 0.15
 MODEL_FILE = "ocrb-cnn.npz"
 
 
@@ -169,6 +173,23 @@ def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
     m = cv2.getAffineTransform(src, dst)
     interp = cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(grey, m, (width, height), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+
+
+def clipped(grid: Grid, row: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Per cell of the row, whether its glyph reaches past the image's edge by more than CLIP_TOLERANCE of the
+    glyph's height or width: a glyph cut off by a tight crop, whose pixels the strip only replicates."""
+    p0, d = np.array(grid.rows[row][0]), np.array(grid.rows[row][1])
+    nrm = np.array([-d[1], d[0]])
+    t = np.asarray(grid.cell_t[row], dtype=float)
+    centres = p0[None, :] + t[:, None] * d[None, :]
+    half_w, half_h = 0.5 * GLYPH_ASPECT * grid.glyph, 0.5 * grid.glyph
+    # how far the glyph box reaches in x and in y from its centre, whatever the direction of the line
+    reach = np.abs(d) * half_w + np.abs(nrm) * half_h
+    slack = CLIP_TOLERANCE * grid.glyph
+    h, w = shape[:2]
+    lo = centres - reach + slack
+    hi = centres + reach - slack
+    return np.asarray((lo[:, 0] < 0) | (lo[:, 1] < 0) | (hi[:, 0] > w - 1) | (hi[:, 1] > h - 1))
 
 
 def cells(strip: np.ndarray, grid: Grid, row: int, only: list[int] | None = None, dx: float = 0.0,

@@ -20,8 +20,12 @@ from svs.schema import MrzFields, MrzResult
 
 READERS: dict[str, Callable[[np.ndarray], Reading | None]] = {}
 DEFAULT_READER = svs_reader.NAME
-#: Below this probability for its least certain letter, a name reading is flagged for a person to compare.
-NAMES_LOW_CONFIDENCE = 0.6
+#: Below this probability for its least certain character, a field no check digit covers (names, codes, sex) is
+#: flagged for a person to compare: ``names_low_confidence``, ``low_confidence:<field>`` for the others.
+LOW_CONFIDENCE = 0.6
+UNCHECKED = ("document_code", "issuing_state", "nationality", "sex")
+#: Warning for an MRZ whose glyphs the image's edge cuts off: no check digit chose among their fragments.
+CUT_OFF_WARNING = "glyphs_cut_off"
 
 
 def _candidate_lines(lines: list[str]) -> list[str]:
@@ -71,8 +75,11 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
                          warnings=[], reasons=["mrz.not_found"], engine=reader, ms=ms), None
     warnings = parsed.warnings + [f"read_by_check_digit:{name}" for name in reading.corrected]
     confidence = _field_confidence(parsed.format, reading.confidence)
-    if confidence.get("names", 1.0) < NAMES_LOW_CONFIDENCE:
+    if confidence.get("names", 1.0) < LOW_CONFIDENCE:
         warnings.append("names_low_confidence")  # names carry no check digit: a person should compare them
+    warnings += [f"low_confidence:{name}" for name in UNCHECKED if confidence.get(name, 1.0) < LOW_CONFIDENCE]
+    if reading.cut_off:
+        warnings.append(CUT_OFF_WARNING)
     result = MrzResult(found=True, format=parsed.format, lines=parsed.lines,  # type: ignore[arg-type]
                        valid=parsed.valid, fields=parsed.fields, checks=parsed.checks, warnings=warnings,
                        reasons=parsed.reasons, field_confidence=confidence,

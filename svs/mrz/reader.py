@@ -12,7 +12,7 @@ import numpy as np
 
 from svs.mrz.decode import FRA_ID, Decoded, decode, format_for
 from svs.mrz.locate import Candidate, find_candidates
-from svs.mrz.ocr import ALPHABET, Grid, cells, features, grids_for, line_strip, recogniser
+from svs.mrz.ocr import ALPHABET, Grid, cells, clipped, features, grids_for, line_strip, recogniser
 from svs.mrz.parse import FRA_ID_PREFIX, parse
 
 NAME = "svs"
@@ -40,6 +40,7 @@ class Reading:
     corrected: list[str] = field(default_factory=list)
     crop: np.ndarray | None = None
     others: list[list[str]] = field(default_factory=list)
+    cut_off: int = 0  # glyphs (not fillers) the image's edge cuts off
 
 
 def version() -> str:
@@ -82,9 +83,11 @@ def _sample_sureness(grid: Grid, strips: list[np.ndarray]) -> float:
     return float(recogniser().proba(feats).max(axis=1).mean())
 
 
-def best_reading(probs: list[np.ndarray]) -> tuple[tuple[bool, bool, int, float], Decoded] | None:
+def best_reading(probs: list[np.ndarray], cut: list[np.ndarray] | None = None,
+                 ) -> tuple[tuple[bool, bool, int, float], Decoded] | None:
     """The best decoding of one grid's per-line (n, 37) character probabilities under each format its shape
-    allows (:func:`_score`); None when none is read with enough confidence."""
+    allows (:func:`_score`); None when none is read with enough confidence. *cut*: per line, the cells whose
+    glyph the image's edge cuts off."""
     fmt = format_for(len(probs), len(probs[0]), probs[0][0])
     if fmt is None:
         return None
@@ -92,9 +95,9 @@ def best_reading(probs: list[np.ndarray]) -> tuple[tuple[bool, bool, int, float]
     for f in FAMILY.get(fmt, (fmt,)):  # passport or visa: the whole reading decides, not one letter
         if f in VISAS and probs[0][0][V] < CLEAR_LETTER:
             continue  # a visa has fewer check digits: a passport must not pass as one on a smudged letter
-        decodings.append(decode(probs, f))
+        decodings.append(decode(probs, f, cut))
         if f == "TD2" and decodings[-1].lines[0].startswith(FRA_ID_PREFIX):
-            decodings.append(decode(probs, FRA_ID))  # maybe France's own identity-card layout: its own rules
+            decodings.append(decode(probs, FRA_ID, cut))  # maybe France's own identity-card layout: its own rules
     scored = [(_score(dec), dec) for dec in decodings
               if float(np.mean([c for row in dec.confidence for c in row])) >= MIN_MEAN_CONFIDENCE]
     return max(scored, key=lambda sd: sd[0], default=None)
@@ -124,7 +127,7 @@ def read(image: np.ndarray) -> Reading | None:
         for grid, strips in _views(grey, cand):
             probs = [_second_look(model.proba(features(cells(s, grid, row))), s, grid, row)
                      for row, s in enumerate(strips)]
-            found = best_reading(probs)
+            found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
             if found is not None and (best is None or found[0] > best[0]):
                 best = (found[0], found[1], strips)
         if best is not None:
@@ -135,4 +138,4 @@ def read(image: np.ndarray) -> Reading | None:
     _, dec, strips = readings[0]
     crop = np.vstack([cv2.copyMakeBorder(s, 2, 2, 0, max(x.shape[1] for x in strips) - s.shape[1],
                                          cv2.BORDER_CONSTANT, value=255) for s in strips])
-    return Reading(dec.lines, dec.confidence, dec.corrected, crop, [r[1].lines for r in readings[1:]])
+    return Reading(dec.lines, dec.confidence, dec.corrected, crop, [r[1].lines for r in readings[1:]], dec.cut_off)
