@@ -57,6 +57,16 @@ def test_passport_lying_on_an_a4_page(gen) -> None:  # type: ignore[no-untyped-d
     assert ("names_low_confidence" in result.warnings) == (result.field_confidence["names"] < 0.6)
 
 
+def test_two_passports_on_one_page_are_both_read(gen) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(20_261_123)
+    first, second = gen.random_mrz("TD3", rng), gen.random_mrz("TD3", rng)
+    page = gen.on_a4(gen.data_page(first), (200, 300))
+    item = gen.data_page(second)
+    page[2000 : 2000 + item.shape[0], 700 : 700 + item.shape[1]] = item
+    r = read_mrz(page, TODAY)
+    assert r.valid and {tuple(r.lines), *map(tuple, r.others)} >= {tuple(first), tuple(second)}
+
+
 def test_page_without_mrz_is_not_found(form_page: np.ndarray) -> None:
     r = read_mrz(form_page, TODAY)
     assert not r.found and r.reasons == ["mrz.not_found"] and r.lines == []
