@@ -82,15 +82,20 @@ def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True) -> lis
             curve = np.polyval(fit, np.arange(n, dtype=float))
     found_k: list[int] = []
     found_r: list[float] = []
-    for k, e in enumerate(curve):
-        if t.size:
-            j = int(np.argmin(np.abs(t - e)))
-            r = float(t[j] - e)
+    if t.size:
+        # the nearest glyph to each slot, for all slots at once
+        right = np.clip(np.searchsorted(t, curve), 1, t.size - 1) if t.size > 1 else np.zeros(n, int)
+        left = np.maximum(right - 1, 0)
+        nearest = np.where(np.abs(t[left] - curve) <= np.abs(t[right] - curve), left, right)
+        resid = (t[nearest] - curve).tolist()
+        slots = curve.tolist()
+        for k in range(n):
+            r = resid[k]
             if abs(r) >= 0.35 * pitch:
                 continue
             # neighbouring slots stay at least 0.7 pitch apart: of two that snapped onto the pieces of one broken
             # glyph (or a speck beside it), the one further from its slot goes back to the curve
-            if found_k and found_k[-1] == k - 1 and (e + r) - (curve[k - 1] + found_r[-1]) < 0.7 * pitch:
+            if found_k and found_k[-1] == k - 1 and (slots[k] + r) - (slots[k - 1] + found_r[-1]) < 0.7 * pitch:
                 if abs(r) >= abs(found_r[-1]):
                     continue
                 found_k.pop()

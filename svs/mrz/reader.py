@@ -19,8 +19,8 @@ NAME = "svs"
 MAX_CANDIDATES = 4
 #: A reading whose characters average below this probability is not an MRZ read, whatever its check digits say.
 MIN_MEAN_CONFIDENCE = 0.7
-#: Every FLIP_SAMPLE-th cell is read both ways round; the way whose cells read more surely by FLIP_MARGIN (mean
-#: top probability) is the only one read in full.
+#: Every FLIP_SAMPLE-th cell is read both ways round (as cut, and turned half round); the way whose cells read
+#: more surely by FLIP_MARGIN (mean top probability) is the only one read in full.
 FLIP_SAMPLE = 6
 FLIP_MARGIN = 0.15
 #: Characters read below this probability get a second look from cells moved by (cell widths, strip pixels).
@@ -60,27 +60,26 @@ def _score(dec: Decoded) -> tuple[bool, bool, int, float]:
 def _views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray]]]:
     """The candidate's grids (:func:`grids_for`) with their line strips, both ways round (0 and 180 degrees), or
     only the way round whose sample of cells reads clearly better: upside down, most glyphs look like no
-    character. Only the sample is read here; the way kept is read in full by the caller."""
-    ways = [grids for grids in (grids_for(cand, flip) for flip in (False, True)) if grids]
-    first = [_strips(grey, grids[0]) for grids in ways]
-    if len(ways) == 2:
-        sure = [_sample_sureness(grids[0], strips) for grids, strips in zip(ways, first, strict=True)]
-        if abs(sure[0] - sure[1]) > FLIP_MARGIN:
-            keep = int(np.argmax(sure))
-            ways, first = [ways[keep]], [first[keep]]
-    return [(grid, strips if i == 0 else _strips(grey, grid))
-            for grids, strips in zip(ways, first, strict=True) for i, grid in enumerate(grids)]
+    character. The other way's sample is the same cells turned half round, so a second grid is built only
+    where both ways stay in play. Only the sample is read here; the way kept is read in full by the caller."""
+    upright = grids_for(cand, False)
+    if not upright:
+        return []
+    strips = _strips(grey, upright[0])
+    sample = list(range(0, upright[0].n, FLIP_SAMPLE))
+    stack = np.concatenate([cells(s, upright[0], row, sample) for row, s in enumerate(strips)])
+    probs = recogniser().proba(features(np.concatenate([stack, stack[:, ::-1, ::-1]])))
+    top = probs.max(axis=1)
+    sure_up, sure_down = float(top[: len(stack)].mean()), float(top[len(stack) :].mean())
+    views = [(grid, strips if i == 0 else _strips(grey, grid)) for i, grid in enumerate(upright)]
+    if sure_up - sure_down > FLIP_MARGIN:
+        return views
+    flipped = [(grid, _strips(grey, grid)) for grid in grids_for(cand, True)]
+    return flipped if sure_down - sure_up > FLIP_MARGIN else views + flipped
 
 
 def _strips(grey: np.ndarray, grid: Grid) -> list[np.ndarray]:
     return [line_strip(grey, grid, row) for row in range(len(grid.rows))]
-
-
-def _sample_sureness(grid: Grid, strips: list[np.ndarray]) -> float:
-    """Mean top probability of every FLIP_SAMPLE-th cell of each line."""
-    sample = list(range(0, grid.n, FLIP_SAMPLE))
-    feats = np.concatenate([features(cells(s, grid, row, sample)) for row, s in enumerate(strips)])
-    return float(recogniser().proba(feats).max(axis=1).mean())
 
 
 def best_reading(probs: list[np.ndarray], cut: list[np.ndarray] | None = None,
