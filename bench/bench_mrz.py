@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""MRZ reading: svs's reader and PassportEye side by side, in one run, one core.
+"""MRZ reading: svs's reader and PassportEye side by side, in one run, one core; also ``tesseract`` (svs's
+locator, Tesseract reading the levelled lines), which isolates what svs's own recogniser and decoder add.
 
     .venv/bin/python bench/bench_mrz.py [--generated 500] [--baseline-generated 30]
 
@@ -150,6 +151,8 @@ def main() -> None:
         show("svs", results["svs-real"])
         results["pe-real"] = run("passporteye", real)
         show("passporteye", results["pe-real"])
+        results["tess-real"] = run("tesseract", real)
+        show("tesseract (svs locator)", results["tess-real"])
     print("generated documents, all formats, degraded, any orientation:")
     results["svs-gen"] = run("svs", gen)
     show("svs", results["svs-gen"])
@@ -162,6 +165,8 @@ def main() -> None:
     show(f"svs (first {len(base)})", results["svs-gen-sub"])
     results["pe-gen-sub"] = run("passporteye", base)
     show(f"passporteye (first {len(base)})", results["pe-gen-sub"])
+    results["tess-gen-sub"] = run("tesseract", base)
+    show(f"tesseract (first {len(base)})", results["tess-gen-sub"])
     for key in ("real", "gen-sub"):
         if f"pe-{key}" in results:
             ratio = results[f"pe-{key}"]["median_ms"] / max(results[f"svs-{key}"]["median_ms"], 1e-6)

@@ -166,7 +166,7 @@ def quality(files: Annotated[list[Path], typer.Argument(help="Image files")], as
 def mrz(
     files: Annotated[list[Path], typer.Argument(help="Image files")],
     as_json: JsonOpt = False,
-    reader: Annotated[str, typer.Option(help="svs (default) or passporteye (the baseline, for comparison)")] = "svs",
+    reader: Annotated[str, typer.Option(help="svs (default); passporteye or tesseract, for comparison")] = "svs",
 ) -> None:
     """Find, read and validate the MRZ on image files."""
     from svs.mrz.read import READERS

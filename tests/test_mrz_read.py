@@ -67,6 +67,17 @@ def test_two_passports_on_one_page_are_both_read(gen) -> None:  # type: ignore[n
     assert r.valid and {tuple(r.lines), *map(tuple, r.others)} >= {tuple(first), tuple(second)}
 
 
+def test_tesseract_reader_reads_the_lines_svs_finds(gen) -> None:  # type: ignore[no-untyped-def]
+    from svs.mrz import tesseract_reader
+    from svs.mrz.read import READERS
+
+    lines, img = _doc(gen, "TD3", 0, strength=0.1)
+    reading = tesseract_reader.read(img)
+    assert READERS["tesseract"] is tesseract_reader.read
+    assert reading is not None and reading.crop is not None and len(reading.lines) == 2
+    assert reading.lines[1][:28] == lines[1][:28]  # number, codes and dates: Tesseract reads clean digits
+
+
 def test_page_without_mrz_is_not_found(form_page: np.ndarray) -> None:
     r = read_mrz(form_page, TODAY)
     assert not r.found and r.reasons == ["mrz.not_found"] and r.lines == []

@@ -1,7 +1,8 @@
 """The MRZ stage: a reader finds and reads the lines, :mod:`svs.mrz.parse` validates them.
 
-Readers are selectable: ``svs`` (the project's own, the default) and ``passporteye`` (the baseline, kept for
-comparison). Each returns a :class:`Reading` or None.
+Readers are selectable: ``svs`` (the project's own, the default), ``passporteye`` (the baseline, kept for
+comparison) and ``tesseract`` (svs's locator with Tesseract reading the lines, to compare recognisers). Each
+returns a :class:`Reading` or None.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from svs.engines import passporteye
 from svs.mrz import reader as svs_reader
+from svs.mrz import tesseract_reader
 from svs.mrz.parse import parse
 from svs.mrz.reader import Reading
 from svs.schema import MrzFields, MrzResult
@@ -45,6 +47,7 @@ def _passporteye(image: np.ndarray) -> Reading | None:
 
 READERS[svs_reader.NAME] = svs_reader.read
 READERS[passporteye.NAME] = _passporteye
+READERS[tesseract_reader.NAME] = tesseract_reader.read
 
 
 def _field_confidence(fmt: str, conf: list[list[float]]) -> dict[str, float]:

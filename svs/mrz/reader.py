@@ -57,7 +57,7 @@ def _score(dec: Decoded) -> tuple[bool, bool, int, float]:
     return parsed.valid, clear_letter, sum(parsed.checks.values()), dec.log_likelihood / max(n, 1)
 
 
-def _views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray]]]:
+def views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray]]]:
     """The candidate's grids (:func:`grids_for`) with their line strips, both ways round (0 and 180 degrees), or
     only the way round whose sample of cells reads clearly better: upside down, most glyphs look like no
     character. The other way's sample is the same cells turned half round, so a second grid is built only
@@ -115,15 +115,25 @@ def _second_look(probs: np.ndarray, strip: np.ndarray, grid: Grid, row: int) -> 
     return out
 
 
+def crop(strips: list[np.ndarray]) -> np.ndarray:
+    """The MRZ's level line strips one under the other: the derived image for the report."""
+    width = max(x.shape[1] for x in strips)
+    return np.vstack([cv2.copyMakeBorder(s, 2, 2, 0, width - s.shape[1], cv2.BORDER_CONSTANT, value=255)
+                      for s in strips])
+
+
+def candidates(grey: np.ndarray) -> list[Candidate]:
+    """The candidates worth reading: the first MAX_CANDIDATES of two or three lines."""
+    return [c for c in find_candidates(grey)[:MAX_CANDIDATES] if 2 <= len(c.lines) <= 3]
+
+
 def read(image: np.ndarray) -> Reading | None:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     model = recogniser()
     readings: list[tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]]] = []
-    for cand in find_candidates(grey)[:MAX_CANDIDATES]:
-        if not 2 <= len(cand.lines) <= 3:
-            continue
+    for cand in candidates(grey):
         best: tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]] | None = None
-        for grid, strips in _views(grey, cand):
+        for grid, strips in views(grey, cand):
             probs = [_second_look(model.proba(features(cells(s, grid, row))), s, grid, row)
                      for row, s in enumerate(strips)]
             found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
@@ -135,6 +145,5 @@ def read(image: np.ndarray) -> Reading | None:
         return None
     readings.sort(key=lambda r: r[0], reverse=True)
     _, dec, strips = readings[0]
-    crop = np.vstack([cv2.copyMakeBorder(s, 2, 2, 0, max(x.shape[1] for x in strips) - s.shape[1],
-                                         cv2.BORDER_CONSTANT, value=255) for s in strips])
-    return Reading(dec.lines, dec.confidence, dec.corrected, crop, [r[1].lines for r in readings[1:]], dec.cut_off)
+    others = [r[1].lines for r in readings[1:]]
+    return Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off)
