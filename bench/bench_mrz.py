@@ -13,7 +13,8 @@ real image and on the first --baseline-generated generated ones (it takes second
 set: exact whole-MRZ matches, detection (an MRZ of the right format found), silent errors (wrong, every check
 digit passing, and nothing in the result sending it to a person), flagged errors (wrong, every check digit
 passing, but a reason such as ``mrz.unknown_state`` or a warning for a person (``names_low_confidence``,
-``low_confidence:<field>``, ``glyphs_cut_off``) refers it), median and p95 ms; exact reads per format.
+``low_confidence:<field>``, ``glyphs_cut_off``, ``unconfirmed:<field>``) refers it), median and p95 ms;
+exact reads per format.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from svs.mrz.read import read_mrz  # noqa: E402
 TODAY = date(2026, 11, 22)
 FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
 #: Warnings that send a reading to a person (svs.mrz.read)
-FLAGS = ("names_low_confidence", "low_confidence", "glyphs_cut_off")
+FLAGS = ("names_low_confidence", "low_confidence", "glyphs_cut_off", "unconfirmed")
 TURNS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
 
 

@@ -173,6 +173,16 @@ def test_lines_tilted_seven_degrees_are_found_whole(gen) -> None:  # type: ignor
     assert len(best.lines) == 2 and all(len(line.xs) >= 40 for line in best.lines)
 
 
+def test_a_plausible_reading_the_check_digit_cannot_tell_apart_leaves_the_field_unconfirmed() -> None:
+    # C and 2 (values 12 and 2) weigh the same in every check digit: passing confirms nothing between them
+    twin = decode([_probs(TD3[0]), _probs(TD3[1], {7: ("2", 0.5)})], "TD3")
+    assert twin.lines == TD3 and twin.unconfirmed == ["document_number"]
+    # C and G (12 and 16) do not: the passing check digit settles it
+    other = decode([_probs(TD3[0]), _probs(TD3[1], {7: ("G", 0.5)})], "TD3")
+    assert other.lines == TD3 and other.unconfirmed == []
+    assert decode([_probs(TD3[0]), _probs(TD3[1])], "TD3").unconfirmed == []
+
+
 def test_names_are_never_corrected() -> None:
     line1 = "P<UTOERIKSSOM<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
     d = decode([_probs(line1, {12: ("N", 0.9)}), _probs(TD3[1])], "TD3")

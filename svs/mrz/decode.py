@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from svs.mrz.checkdigit import verify
+from svs.mrz.checkdigit import char_value, verify
 from svs.mrz.ocr import ALPHABET
 from svs.mrz.states import is_known
 
@@ -47,6 +47,11 @@ SURE = 0.5
 #: A glyph cut off by the image's edge (an E missing its lower bar reads as a sure F) reports this share of the
 #: recogniser's probability as its confidence, and no check digit may choose among readings of its fragments.
 CUT_TRUST = 0.3
+
+
+#: Characters whose ICAO values differ by a multiple of 10 weigh the same in every check digit (G and 6, S and 8,
+#: C and 2, < and 0 ...): a check digit cannot tell them apart.
+TWINS = np.array([[char_value(a) % 10 == char_value(b) % 10 and a != b for b in ALPHABET] for a in ALPHABET])
 
 
 def _layout(fmt: str) -> list[str]:
@@ -153,6 +158,7 @@ class Decoded:
     corrected: list[str] = field(default_factory=list)  # fields changed to satisfy their check digit
     log_likelihood: float = 0.0
     cut_off: int = 0  # glyphs other than fillers that the image's edge cuts off
+    unconfirmed: list[str] = field(default_factory=list)  # fields a plausible twin leaves their check unsure of
 
 
 def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = None) -> Decoded:
@@ -190,7 +196,19 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     conf = [[float(p[i, c]) * (CUT_TRUST if (ln, i) in untrusted else 1.0) for i, c in enumerate(row)]
             for ln, (p, row) in enumerate(zip(probs, chosen, strict=True))]
     ll = float(sum(math.log(max(c, 1e-9)) for row in conf for c in row))
-    return Decoded(fmt, lines, conf, corrected, ll, len(untrusted))
+    unconfirmed = [name for name, spans, _ in checks if name != "composite" and _twin_plausible(masked, chosen, spans)]
+    return Decoded(fmt, lines, conf, corrected, ll, len(untrusted), unconfirmed)
+
+
+def _twin_plausible(masked: list[np.ndarray], chosen: list[list[int]], spans: list[tuple[int, int, int]]) -> bool:
+    """Whether a character of the field has a plausible reading that weighs the same in its check digit (a G
+    read where a 6 is nearly as likely): the check digit passing then confirms nothing about it."""
+    for ln, a, b in spans:
+        for i in range(a, b):
+            p, c = masked[ln][i], chosen[ln][i]
+            if bool(np.any(p[TWINS[c]] >= PLAUSIBLE * p[c])):
+                return True
+    return False
 
 
 def _text(chosen: list[list[int]], spans: list[tuple[int, int, int]]) -> str:

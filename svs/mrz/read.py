@@ -83,6 +83,8 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
     warnings += [f"low_confidence:{name}" for name in UNCHECKED if confidence.get(name, 1.0) < LOW_CONFIDENCE]
     if reading.cut_off:
         warnings.append(CUT_OFF_WARNING)
+    # a check digit that passes confirms nothing where a plausible other reading weighs the same (G and 6)
+    warnings += [f"unconfirmed:{name}" for name in reading.unconfirmed]
     result = MrzResult(found=True, format=parsed.format, lines=parsed.lines,  # type: ignore[arg-type]
                        valid=parsed.valid, fields=parsed.fields, checks=parsed.checks, warnings=warnings,
                        reasons=parsed.reasons, field_confidence=confidence,

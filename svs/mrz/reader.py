@@ -41,6 +41,7 @@ class Reading:
     crop: np.ndarray | None = None
     others: list[list[str]] = field(default_factory=list)
     cut_off: int = 0  # glyphs (not fillers) the image's edge cuts off
+    unconfirmed: list[str] = field(default_factory=list)  # fields whose check digit cannot tell two readings apart
 
 
 def version() -> str:
@@ -146,4 +147,4 @@ def read(image: np.ndarray) -> Reading | None:
     readings.sort(key=lambda r: r[0], reverse=True)
     _, dec, strips = readings[0]
     others = [r[1].lines for r in readings[1:]]
-    return Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off)
+    return Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off, dec.unconfirmed)
