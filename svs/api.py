@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from svs import pipeline
+from svs import memory, pipeline
 from svs.applications import build_applications, store_application
 from svs.batch import Batch, BatchItem, load_batch, read_file
 from svs.errors import EngineTimeout, IntakeError
@@ -64,7 +64,7 @@ def page_marks(data: bytes, name: str, page: int | None, options: Options) -> Pa
 
 
 def _item_marks(root: Path, item: BatchItem, options: Options) -> PageMarks:
-    _init_child()
+    init_process()
     try:
         return page_marks(read_file(root, item.name, options.limits), item.name, item.page, options)
     except (IntakeError, OSError):
@@ -115,21 +115,29 @@ def _safe(root: Path, store_url: str, batch_id: str, item: BatchItem, options: O
         return failed_result(batch_id, item, "stage.failed", options, structure=structure), False
 
 
-def _init_child() -> None:
+def init_process(memory_limit_mb: int = 0) -> None:
+    """Set up a process that processes items: one thread per engine and, where asked, the memory cap (after
+    every engine has loaded, as workers do: svs.pipeline.warm_up)."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     import cv2
 
     cv2.setNumThreads(1)
+    if memory_limit_mb:
+        pipeline.warm_up()
+        memory.cap(memory_limit_mb)
 
 
 def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options = Options(),
               on_result: Callable[[ItemResult], None] | None = None,
-              on_start: Callable[[int], None] | None = None) -> RunOutcome:
+              on_start: Callable[[int], None] | None = None, memory_limit_mb: int = 0) -> RunOutcome:
     """Process every item of a batch folder into *store_url*; results come back in item order.
 
     *on_start* is called once with the number of items (pages of multi-page files count one each) before any is
     processed; *on_result* is called in item order as soon as each result and all before it are ready.
+    *memory_limit_mb* caps the address space of each process that processes items (:mod:`svs.memory`; with one
+    job, this process): an item needing more gets ``input.too_large``.
     """
+    memory.validate_limit_mb(memory_limit_mb, "the memory limit")
     batch = load_batch(path, options.limits)
     store = open_store(store_url)
     store.check()
@@ -148,7 +156,7 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
             emitted += 1
 
     if jobs == 1 or len(batch.items) <= 1:
-        _init_child()
+        init_process(memory_limit_mb)
         structures = batch_structure(batch, options)
         for i, item in enumerate(batch.items):
             res, ok = _safe(batch.root, store_url, batch.batch_id, item, options, structures[i])
@@ -158,7 +166,8 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
     else:
         # forkserver, not fork: forking a process whose OpenCV thread pool or other threads hold locks can hang
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_child, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=init_process, initargs=(memory_limit_mb,),
+                                 mp_context=context) as pool:
             structures = batch_structure(batch, options, pool)
             futures: dict[Future[tuple[ItemResult, bool]], int] = {
                 pool.submit(_safe, batch.root, store_url, batch.batch_id, item, options, structures[i]): i

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from svs import log
+from svs import log, memory
 from svs.errors import ConfigError, SvsError
 from svs.pipeline import Options
 from svs.reasons import REASONS
@@ -58,6 +58,9 @@ def run(
     applications: Annotated[bool, typer.Option(
         "--applications", help="With --json, also print each application's summary (kind application) before the "
                                "batch summary")] = False,
+    memory_limit_mb: Annotated[int | None, typer.Option(
+        help="Cap each processing process's memory (MiB, at least 1024; default $SVS_MEMORY_LIMIT_MB, else none): "
+             "an item needing more gets input.too_large")] = None,
 ) -> None:
     """Process a batch folder in this process, with no broker (the embedded mode). The batch report is kept in
     the store beside the batch (batches/<id>/report.html)."""
@@ -80,9 +83,11 @@ def run(
             _emit({"path": str(batch / r.source.name)} | r.model_dump(mode="json"))
 
     try:
+        limit = memory.limit_from_env() if memory_limit_mb is None else memory.validate_limit_mb(
+            memory_limit_mb, "--memory-limit-mb")
         with progress:
             outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo, no_forms), on_result,
-                                on_start=lambda n: progress.update(task, total=n))
+                                on_start=lambda n: progress.update(task, total=n), memory_limit_mb=limit)
             progress.update(task, description="report")
             body = write_report(store_url, outcome.batch.batch_id, report)
     except (BatchError, ConfigError) as exc:

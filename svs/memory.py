@@ -8,13 +8,22 @@ reports ``input.too_large``, an engine's stage ``stage.failed``, and the worker 
 
 from __future__ import annotations
 
+import os
 import resource
 
 import cv2
 
+from svs.errors import ConfigError
+
 #: The reason an item gets when decoding or checking it would pass the process's memory cap.
 OUT_OF_MEMORY_REASON = "input.too_large"
 
+
+#: The variable that sets the cap, in MiB, for workers and for ``svs run`` alike; 0 or unset: no cap.
+ENV = "SVS_MEMORY_LIMIT_MB"
+#: Below this a process cannot even load its libraries and models (measured: about 710 MiB of address space
+#: after start-up, most of it shared libraries and thread stacks, not resident memory).
+MIN_LIMIT_MB = 1024
 
 #: OpenCV's error code for a failed allocation (``cv::Error::StsNoMem``).
 _CV_NO_MEMORY = -4
@@ -23,6 +32,25 @@ _CV_NO_MEMORY = -4
 def is_out_of_memory(exc: BaseException) -> bool:
     """Python's MemoryError, or OpenCV's "Insufficient memory" error, which is not a MemoryError."""
     return isinstance(exc, MemoryError) or (isinstance(exc, cv2.error) and getattr(exc, "code", None) == _CV_NO_MEMORY)
+
+
+def validate_limit_mb(megabytes: int, source: str = ENV) -> int:
+    """*megabytes* when it is 0 (no cap) or at least MIN_LIMIT_MB; otherwise a clear ConfigError naming *source*."""
+    if megabytes != 0 and not MIN_LIMIT_MB <= megabytes <= 1_048_576:
+        raise ConfigError(f"{source} must be 0 (no cap) or between {MIN_LIMIT_MB} and 1048576 MiB, not {megabytes}")
+    return megabytes
+
+
+def limit_from_env() -> int:
+    """The cap ``SVS_MEMORY_LIMIT_MB`` asks for, validated; 0 where unset."""
+    raw = os.environ.get(ENV, "").strip()
+    if not raw:
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV} must be a whole number of MiB, not {raw!r}") from None
+    return validate_limit_mb(value)
 
 
 def cap(megabytes: int) -> None:

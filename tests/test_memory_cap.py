@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from svs.memory import current_cap_mb
-from workers.config import MIN_MEMORY_LIMIT_MB, WorkerSettings
+from svs.memory import MIN_LIMIT_MB, current_cap_mb
+from workers.config import WorkerSettings
 
 #: headroom above the child's address space after start-up: too little for 243 MB of colour pixels, or plenty
 TIGHT_MB = 150
@@ -97,8 +97,8 @@ def test_memory_limit_is_validated_at_start(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SVS_MEMORY_LIMIT_MB", "64")
     with pytest.raises(ConfigError, match="SVS_MEMORY_LIMIT_MB"):
         WorkerSettings.from_env()
-    monkeypatch.setenv("SVS_MEMORY_LIMIT_MB", str(MIN_MEMORY_LIMIT_MB))
-    assert WorkerSettings.from_env().memory_limit_mb == MIN_MEMORY_LIMIT_MB
+    monkeypatch.setenv("SVS_MEMORY_LIMIT_MB", str(MIN_LIMIT_MB))
+    assert WorkerSettings.from_env().memory_limit_mb == MIN_LIMIT_MB
 
 
 def test_cap_applies_to_the_process_it_is_called_in() -> None:
@@ -106,3 +106,60 @@ def test_cap_applies_to_the_process_it_is_called_in() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "4096"
     assert current_cap_mb() != 4096  # the test process itself is untouched
+
+
+@pytest.fixture(scope="module")
+def small_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("embedded") / "batch"
+    folder.mkdir()
+    (folder / "a-ordinary-scan.png").write_bytes(_png(1240, 1754, lines=True))
+    (folder / "b-ordinary-scan.png").write_bytes(_png(1240, 1754, lines=True))
+    return folder
+
+
+EMBEDDED = textwrap.dedent("""
+    import json, sys
+    from svs.api import run_batch
+    from svs.memory import current_cap_mb
+    jobs, limit, batch, store = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    out = run_batch(batch, store, jobs, memory_limit_mb=limit)
+    print(json.dumps({"reasons": [r.reasons for r in out.results], "cap_here": current_cap_mb()}))
+""")
+
+
+def test_svs_run_in_one_process_caps_that_process(small_batch: Path, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", EMBEDDED, "1", "2048", str(small_batch), str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["cap_here"] == 2048 and len(out["reasons"]) == 2
+
+
+def test_svs_run_with_several_processes_caps_them_and_not_itself(small_batch: Path, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", EMBEDDED, "2", "2048", str(small_batch), str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["cap_here"] is None and len(out["reasons"]) == 2
+
+
+def test_child_processes_load_engines_then_take_the_cap() -> None:
+    code = ("from svs.api import init_process; from svs.memory import current_cap_mb; from svs.mrz.ocr import "
+            "recogniser; init_process(2048); print(current_cap_mb(), recogniser.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["2048", "1"], done.stderr[-2000:]
+
+
+def test_svs_run_takes_the_limit_from_the_environment_and_refuses_one_too_small(small_batch: Path) -> None:
+    import os
+
+    svs = Path(sys.executable).with_name("svs")
+    base = [str(svs), "run", str(small_batch), "--store", str(small_batch.parent / "store"), "--json", "--jobs", "1"]
+    env = {**os.environ, "SVS_MEMORY_LIMIT_MB": "64"}
+    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 1 and "config.invalid" in done.stderr and "SVS_MEMORY_LIMIT_MB" in done.stderr
+    done = subprocess.run([*base, "--memory-limit-mb", "64"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "--memory-limit-mb" in done.stderr
+    env["SVS_MEMORY_LIMIT_MB"] = "1024"  # the minimum: every item within the intake limits fits (BENCHMARKS.md)
+    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]

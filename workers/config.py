@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from svs import memory
 from svs.errors import ConfigError
 
 DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -62,15 +63,8 @@ class WorkerSettings:
 
 
 def _memory_limit_mb() -> int:
-    value = _int("SVS_MEMORY_LIMIT_MB", 0, 0, 1_048_576)
-    if 0 < value < MIN_MEMORY_LIMIT_MB:
-        raise ConfigError(f"SVS_MEMORY_LIMIT_MB must be 0 (no cap) or at least {MIN_MEMORY_LIMIT_MB}")
-    return value
+    return memory.validate_limit_mb(_int(memory.ENV, 0, 0, 1_048_576))
 
-
-#: Below this a worker process cannot even load its libraries and models (measured: about 710 MiB of address
-#: space after start-up, most of it shared libraries and thread stacks, not resident memory).
-MIN_MEMORY_LIMIT_MB = 1024
 
 
 def metrics_port() -> int | None:
