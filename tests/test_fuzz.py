@@ -155,3 +155,24 @@ def test_absurd_shapes_and_counts_are_refused_or_handled(tmp_path: Path) -> None
     with pytest.raises(IntakeError) as exc:
         probe(many.getvalue(), "many.tif", DEFAULT_LIMITS)
     assert exc.value.code == "input.too_large"
+
+
+ATHERIS_RUNS = {"images": 3000, "pdf": 40, "mrz": 20000, "manifest": 3000}
+
+
+@pytest.mark.parametrize("target", sorted(ATHERIS_RUNS))
+def test_coverage_guided_fuzzing_finds_no_crash(target: str, tmp_path: Path) -> None:
+    # atheris (libFuzzer) mutates the inputs that reach new code in svs's modules; bench/fuzz_atheris.py runs
+    # it at volume. A crash, a timeout or an input past the memory limit ends the run with a non-zero status.
+    import subprocess
+    import sys
+
+    pytest.importorskip("atheris")
+    harness = Path(__file__).resolve().parents[1] / "bench" / "fuzz_atheris.py"
+    runs = ATHERIS_RUNS[target] * max(1, EXAMPLES // 200)
+    done = subprocess.run([sys.executable, str(harness), target, f"-runs={runs}", "-timeout=20", "-rss_limit_mb=2048",
+                           "-close_fd_mask=2"], capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"Done {runs} runs" in done.stderr
+    assert not list(tmp_path.glob("crash-*")) and not list(tmp_path.glob("timeout-*"))

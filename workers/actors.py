@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import dramatiq
@@ -34,6 +35,10 @@ logger = log.get_logger("workers.actors")
 
 QUEUE = "svs-items"
 _local = threading.local()
+#: Manifests kept per process (a worker usually serves one or two batches at a time).
+MANIFESTS_KEPT = 8
+_manifests: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+_manifests_lock = threading.Lock()
 
 
 def _store(url: str) -> Store:
@@ -51,10 +56,23 @@ def _channel() -> Channel:
 
 
 def load_manifest(store: Store, batch_id: str) -> dict[str, Any]:
+    """The batch's manifest, read once per process and batch: it is created once and never overwritten, and a
+    batch of thousands would otherwise be fetched and parsed once per item. Read-only."""
+    cache: OrderedDict[tuple[int, str], dict[str, Any]] = _manifests
+    key = (id(store), batch_id)
+    with _manifests_lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
     try:
-        return dict(json.loads(store.get(keys.batch_manifest(batch_id))))
+        manifest = dict(json.loads(store.get(keys.batch_manifest(batch_id))))
     except KeyError:
         raise PoisonMessage("message.unknown_batch", "no manifest for this batch") from None
+    with _manifests_lock:
+        cache[key] = manifest
+        while len(cache) > MANIFESTS_KEPT:
+            cache.popitem(last=False)
+    return manifest
 
 
 def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
@@ -66,7 +84,8 @@ def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
     return True
 
 
-def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], claim: str) -> None:
+def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], claim: str,
+                       item_id: str = "") -> None:
     """When every item of the batch has a stored result, publish the batch summary exactly once.
 
     The first message to see the batch complete claims the summary by creating a claim object holding its own
@@ -76,6 +95,12 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], cl
     if store.exists(marker):  # cheaper than listing the batch: a resubmitted batch stops here
         return
     expected = {keys.result(batch_id, i["item_id"], i["sha256"]) for i in manifest["items"]}
+    # the manifest's last item is usually among the last done (items are queued in order): while its result is
+    # missing the batch is not complete, and one HEAD spares listing the whole batch for every item
+    last = manifest["items"][-1] if manifest["items"] else None
+    if last and last["item_id"] != item_id and not store.exists(keys.result(batch_id, last["item_id"],
+                                                                            last["sha256"])):
+        return
     present = set(store.list(keys.batch_results_prefix(batch_id)))
     if not expected <= present:
         return
@@ -124,4 +149,4 @@ def process(batch_id: str, item_id: str, store_url: str) -> None:
     logger.info("item done", extra={"batch_id": batch_id, "item_id": item_id, "verdict": result.verdict,
                                      "reasons": result.reasons, "outcome": "published" if published else "seen"})
     message = CurrentMessage.get_current_message()
-    maybe_finish_batch(store, batch_id, manifest, message.message_id if message else item_id)
+    maybe_finish_batch(store, batch_id, manifest, message.message_id if message else item_id, item_id)
