@@ -50,6 +50,28 @@ def test_corrupt_png_is_unreadable() -> None:
     assert _code(bytes(data)) == "input.unreadable"
 
 
+def test_png_declaring_a_chunk_longer_than_the_file_is_refused_before_decoding() -> None:
+    # found by bench/fuzz_atheris.py: 70 bytes whose IDAT declares 4 GB made OpenCV allocate 4 GB and spin 15 s
+    buf = io.BytesIO()
+    Image.fromarray(np.full((48, 64, 3), 200, np.uint8)).save(buf, "PNG")
+    png = bytearray(buf.getvalue())
+    idat = png.index(b"IDAT") - 4
+    png[idat : idat + 4] = struct.pack(">I", 0xF8FF233B)
+    with pytest.raises(IntakeError) as exc:
+        probe(bytes(png), "bomb.png")
+    assert exc.value.code == "input.unreadable" and "chunk" in str(exc.value)
+
+
+def test_png_of_many_chunks_is_read() -> None:
+    buf = io.BytesIO()
+    rng = np.random.default_rng(3)
+    Image.fromarray((rng.random((600, 800, 3)) * 255).astype(np.uint8)).save(buf, "PNG")  # many IDAT chunks
+    data = buf.getvalue()
+    assert data.count(b"IDAT") > 10
+    info = probe(data, "noise.png")
+    assert load_page(data, info, None).colour.shape == (600, 800, 3)
+
+
 def test_jpeg_header_with_garbage_is_unreadable() -> None:
     assert _code(b"\xff\xd8\xff\xe0" + b"\x13" * 500 + b"\xff\xd9") == "input.unreadable"
 
