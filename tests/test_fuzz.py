@@ -13,6 +13,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import generate
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -34,20 +35,7 @@ MAX_SECONDS = 20.0
 MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 
-def _encoded(fmt: str) -> bytes:
-    rng = np.random.default_rng(1)
-    img = Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8))
-    buf = io.BytesIO()
-    if fmt == "PDF":
-        img.save(buf, "PDF", resolution=72)
-    elif fmt == "TIFF":
-        img.save(buf, "TIFF", save_all=True, append_images=[img.rotate(90)], compression="tiff_deflate")
-    else:
-        img.save(buf, fmt)
-    return buf.getvalue()
-
-
-SEEDS = {fmt: _encoded(fmt) for fmt in ("JPEG", "PNG", "TIFF", "PDF")}
+SEEDS = generate.fuzz_seeds()
 
 
 @st.composite
