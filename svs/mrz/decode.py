@@ -196,7 +196,9 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     conf = [[float(p[i, c]) * (CUT_TRUST if (ln, i) in untrusted else 1.0) for i, c in enumerate(row)]
             for ln, (p, row) in enumerate(zip(probs, chosen, strict=True))]
     ll = float(sum(math.log(max(c, 1e-9)) for row in conf for c in row))
-    unconfirmed = [name for name, spans, _ in checks if name != "composite" and _twin_plausible(masked, chosen, spans)]
+    # a field that fails its check is reported invalid already; the composite's fields are reported each
+    unconfirmed = [name for name, spans, check in checks if name != "composite"
+                   and _passes(chosen, spans, check, name) and _twin_plausible(masked, chosen, spans)]
     return Decoded(fmt, lines, conf, corrected, ll, len(untrusted), unconfirmed)
 
 
