@@ -1,7 +1,7 @@
 """Dramatiq actors. Thin: they fetch ids and keys from the message, call :mod:`svs`, and publish.
 
 A message carries ids only (batch id, item id, store URL); everything else is read from the batch manifest
-that ``svs submit`` stored. Publication is at-least-once with a marker object per item and per batch, so a
+that ``svs submit`` stored. Each result and summary is published exactly once (:mod:`workers.publication`), so a
 redelivered message (a worker killed mid-item) neither loses nor repeats a result.
 """
 
@@ -23,7 +23,7 @@ from svs.report import build_report, store_report
 from svs.schema import ItemResult, ItemStructure
 from svs.storage import Store, open_store
 from svs.summary import build_summary, store_summary
-from workers import metrics
+from workers import metrics, publication
 from workers.broker import make_broker
 from workers.channels import Channel, open_channel
 from workers.middleware import PERMANENT
@@ -76,12 +76,8 @@ def load_manifest(store: Store, batch_id: str) -> dict[str, Any]:
 
 
 def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
-    """Publish unless the marker says it was; then set the marker. True when this call published."""
-    if store.exists(marker_key):
-        return False
-    _channel().publish(Channel.RESULTS, body)
-    store.put(marker_key, b"", "marker", "text/plain")
-    return True
+    """Publish *body* as a result of the current message, once per *marker_key*. True when this call did."""
+    return publication.publish_once(store, marker_key, body, CurrentMessage.get_current_message(), _channel())
 
 
 def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], claim: str,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import dramatiq
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import (
     AgeLimit,
@@ -20,6 +19,7 @@ from dramatiq.middleware import (
 from workers.config import WorkerSettings, broker_url
 from workers.metrics import SvsMetrics, exporter
 from workers.middleware import DeadLetterNotice, MemoryCap, is_transient
+from workers.transactional import TransactionalRabbitmqBroker
 
 
 def make_broker(url: str | None = None, settings: WorkerSettings | None = None) -> dramatiq.Broker:
@@ -50,5 +50,5 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
         broker = RedisBroker(url=url, middleware=middleware,
                              heartbeat_timeout=settings.redis_heartbeat_timeout_ms)
     else:
-        broker = RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
+        broker = TransactionalRabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     return broker

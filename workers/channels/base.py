@@ -15,6 +15,10 @@ class Channel(abc.ABC):
         """Durably publish *body*; returns once the broker has accepted it."""
 
     @abc.abstractmethod
+    def publish_unique(self, queue: str, body: bytes, key: str) -> bool:
+        """Publish *body* unless a publication under *key* was made, atomically; True when this call published."""
+
+    @abc.abstractmethod
     def consume(self, queue: str, *, follow: bool = False, idle_timeout: float = 1.0) -> Iterator[bytes]:
         """Take messages off *queue*; without *follow*, stop when it is empty."""
 

@@ -49,6 +49,11 @@ class RabbitChannel(Channel):
                 if attempt:
                     raise
 
+    def publish_unique(self, queue: str, body: bytes, key: str) -> bool:
+        """RabbitMQ cannot check and publish in one step. Workers publish with the acknowledgement of their
+        message, in one transaction (:mod:`workers.transactional`), and never come here."""
+        raise NotImplementedError("on RabbitMQ, publish exactly once through workers.transactional")
+
     def consume(self, queue: str, *, follow: bool = False, idle_timeout: float = 1.0) -> Iterator[bytes]:
         ch = self._declare(queue)
         while True:

@@ -1,0 +1,131 @@
+"""Exactly-once publication on the real brokers, the worker's death placed exactly between recording a result and
+acknowledging its message (the window that random SIGKILLs hit only now and then)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import pika
+import pytest
+
+from svs.storage import open_store
+from workers import publication
+from workers.channels import open_channel
+from workers.transactional import TransactionalRabbitmqBroker
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def queues(rabbitmq_url: str) -> Iterator[tuple[str, str]]:
+    """An item queue and a result queue of this test's own, deleted afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    items, results = f"svs-test-items-{tag}", f"svs.test-results-{tag}"
+    yield items, results
+    conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
+    for queue in (items, f"{items}.DQ", f"{items}.XQ", results):
+        with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
+            conn.channel().queue_delete(queue)
+    conn.close()
+
+
+def _depth(url: str, queue: str) -> int:
+    """Messages waiting on *queue*; 0 when nobody has declared it yet (nothing was ever published there)."""
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        return int(conn.channel().queue_declare(queue=queue, passive=True).method.message_count)
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0
+    finally:
+        conn.close()
+
+
+def _deliver(consumer: Any) -> Any:
+    for _ in range(50):
+        message = next(consumer)
+        if message is not None:
+            return message
+    raise AssertionError("no message delivered")
+
+
+def _settle(consumer: Any, message: Any, ack: bool = True) -> None:
+    consumer.ack(message) if ack else consumer.nack(message)
+    assert next(consumer) is None  # the consumer thread's turn: publish, settle, commit (and nothing more queued)
+
+
+def test_a_worker_dead_before_the_commit_publishes_nothing_and_its_redelivery_publishes_once(
+    rabbitmq_url: str, queues: tuple[str, str], tmp_path: Path
+) -> None:
+    items, results = queues
+    broker = TransactionalRabbitmqBroker(url=rabbitmq_url, middleware=[])
+    broker.declare_queue(items)
+    message = dramatiq.Message(queue_name=items, actor_name="process", args=(), kwargs={}, options={})
+    broker.enqueue(message)
+    store = open_store(str(tmp_path / "store"))
+    marker, body = "batches/b/items/0001/published", b'{"kind": "item"}'
+
+    first = broker.consume(items, prefetch=1, timeout=200)
+    delivery = _deliver(first)
+    assert publication.publish_once(store, marker, body, delivery, channel=None, queue=results)
+    first.connection.close()  # the worker dies after recording the result, before acknowledging its message
+    assert _depth(rabbitmq_url, results) == 0
+
+    second = broker.consume(items, prefetch=1, timeout=200)
+    redelivery = _deliver(second)
+    assert redelivery.redelivered and redelivery.message_id == message.message_id
+    assert publication.publish_once(store, marker, body, redelivery, channel=None, queue=results)
+    _settle(second, redelivery)
+    assert _depth(rabbitmq_url, results) == 1
+    assert _depth(rabbitmq_url, items) == 0  # acknowledged in the same commit
+
+    # a copy of the same message (an enqueue repeated by a broker failover) and a retry of it publish nothing
+    for again_sent in (message, message.copy(options={"retries": 1})):
+        broker.enqueue(again_sent)
+        again = _deliver(second)
+        assert not publication.publish_once(store, marker, body, again, channel=None, queue=results)
+        _settle(second, again)
+    assert _depth(rabbitmq_url, results) == 1
+    second.close()
+    broker.close()
+
+
+def test_a_rejected_message_still_publishes_what_it_recorded(
+    rabbitmq_url: str, queues: tuple[str, str], tmp_path: Path
+) -> None:
+    """A result stored and recorded before a later step failed for good is published with the rejection: its
+    marker says so, and nothing else would publish it."""
+    items, results = queues
+    broker = TransactionalRabbitmqBroker(url=rabbitmq_url, middleware=[])
+    broker.declare_queue(items)
+    broker.enqueue(dramatiq.Message(queue_name=items, actor_name="process", args=(), kwargs={}, options={}))
+    store = open_store(str(tmp_path / "store"))
+    consumer = broker.consume(items, prefetch=1, timeout=200)
+    delivery = _deliver(consumer)
+    assert publication.publish_once(store, "m", b"{}", delivery, channel=None, queue=results)
+    _settle(consumer, delivery, ack=False)
+    assert _depth(rabbitmq_url, results) == 1
+    assert _depth(rabbitmq_url, items) == 0
+    consumer.close()
+    broker.close()
+
+
+def test_redis_pushes_a_publication_once_however_often_it_is_tried(redis_url: str, tmp_path: Path) -> None:
+    channel = open_channel(redis_url)
+    queue = f"svs.test-results-{uuid.uuid4().hex[:8]}"
+    store = open_store(str(tmp_path / "store"))
+    key = f"batches/{uuid.uuid4().hex}/items/0001/published"
+    try:
+        assert channel.publish_unique(queue, b"{}", key)
+        # killed after the push, before the marker: the redelivery pushes nothing
+        assert not publication.publish_once(store, key, b"{}", None, channel, queue=queue)
+        assert store.exists(key)
+        assert not publication.publish_once(store, key, b"{}", None, channel, queue=queue)
+        assert list(channel.consume(queue)) == [b"{}"]
+    finally:
+        channel.purge(queue)
+        channel.close()
