@@ -9,7 +9,8 @@ generated documents of all five formats (fixtures/generate.py, seeds the trainin
 equivalent, with blur, noise, ink spread, uneven light, JPEG, any right-angle orientation and up to 10 degrees
 of skew (the picture grown to keep the MRZ whole: glyphs cut off by the edge are a rescan, which the reader
 reports with ``glyphs_cut_off`` and never repairs); a third lie on a larger page. PassportEye runs on every
-real image and on the first --baseline-generated generated ones (it takes seconds per image). Per reader and
+real image and on the first --baseline-generated generated ones (it takes seconds per image), taking turns with
+svs image by image. One core: one thread for OpenCV, NumPy's BLAS and Tesseract, for every reader. Per reader and
 set: exact whole-MRZ matches, detection (an MRZ of the right format found), silent errors (wrong, every check
 digit passing, and nothing in the result sending it to a person), flagged errors (wrong, every check digit
 passing, but a reason such as ``mrz.unknown_state`` or a warning for a person (``names_low_confidence``,
@@ -27,7 +28,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core: Tesseract's OpenMP
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # and NumPy's BLAS, loaded below before svs is
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 
@@ -37,11 +39,14 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from svs.mrz.read import read_mrz  # noqa: E402
+from svs.schema import MrzResult  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
 #: Warnings that send a reading to a person (svs.mrz.read)
 FLAGS = ("names_low_confidence", "low_confidence", "glyphs_cut_off", "unconfirmed")
+#: The readers compared side by side, and their short names in the results.
+SHORT = {"svs": "svs", "passporteye": "pe", "tesseract": "tess"}
 TURNS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
 
 
@@ -98,32 +103,52 @@ def a4_set(n: int) -> list[tuple[str, np.ndarray, list[str]]]:
 
 
 def run(reader: str, cases: list[tuple[str, np.ndarray, list[str]]]) -> dict[str, float]:
-    """Exact reads, detection, wrong readings whose check digits all pass (silent: nothing in the result sends
-    it to a person; flagged: a reason such as ``mrz.unknown_state``, or ``names_low_confidence``, does),
-    timings; exact reads per format (the case name ends with it)."""
-    exact = found = silent = flagged = 0
-    times = []
-    per_format: dict[str, list[int]] = {}
+    return side_by_side((reader,), cases)[reader]
+
+
+def side_by_side(readers: tuple[str, ...], cases: list[tuple[str, np.ndarray, list[str]]]
+                 ) -> dict[str, dict[str, float]]:
+    """Per reader: exact reads, detection, wrong readings whose check digits all pass (silent: nothing in the
+    result sends it to a person; flagged: a reason such as ``mrz.unknown_state``, or ``names_low_confidence``,
+    does), timings; exact reads per format (the case name ends with it). The readers take turns image by image,
+    so that a machine slowing down or speeding up mid-run (a shared machine does) weighs on all of them alike."""
+    tallies = {reader: _Tally() for reader in readers}
     for key, img, lines in cases:
-        start = time.perf_counter()
-        r = read_mrz(img, TODAY, reader)
-        times.append((time.perf_counter() - start) * 1000)
-        exact += r.lines == lines
-        found += r.found and len(r.lines) == len(lines) and len(r.lines[0]) == len(lines[0])
+        for reader in readers:
+            start = time.perf_counter()
+            r = read_mrz(img, TODAY, reader)
+            tallies[reader].add(key, r, lines, (time.perf_counter() - start) * 1000)
+    return {reader: tally.result() for reader, tally in tallies.items()}
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.n = self.exact = self.found = self.silent = self.flagged = 0
+        self.times: list[float] = []
+        self.per_format: dict[str, list[int]] = {}
+
+    def add(self, key: str, r: MrzResult, lines: list[str], ms: float) -> None:
+        self.n += 1
+        self.times.append(ms)
+        self.exact += r.lines == lines
+        self.found += r.found and len(r.lines) == len(lines) and len(r.lines[0]) == len(lines[0])
         if r.valid and r.lines != lines:  # every check digit passes, yet wrong
             if r.reasons or any(w.split(":")[0] in FLAGS for w in r.warnings):
-                flagged += 1  # sent to a person all the same: an unknown state code, names read unsure
+                self.flagged += 1  # sent to a person all the same: an unknown state code, names read unsure
             else:
-                silent += 1
-        tally = per_format.setdefault(key.rsplit("-", 1)[-1], [0, 0])
+                self.silent += 1
+        tally = self.per_format.setdefault(key.rsplit("-", 1)[-1], [0, 0])
         tally[0] += r.lines == lines
         tally[1] += 1
-    n = max(len(cases), 1)
-    out = {"n": len(cases), "exact": exact / n, "found": found / n, "silent": silent, "flagged": flagged,
-           "median_ms": float(np.median(times)) if times else 0.0,
-           "p95_ms": float(np.percentile(times, 95)) if times else 0.0}
-    out.update({f"exact-{fmt}": ok / total for fmt, (ok, total) in per_format.items() if fmt in FORMATS})
-    return out
+
+    def result(self) -> dict[str, float]:
+        n = max(self.n, 1)
+        out = {"n": self.n, "exact": self.exact / n, "found": self.found / n, "silent": self.silent,
+               "flagged": self.flagged,
+               "median_ms": float(np.median(self.times)) if self.times else 0.0,
+               "p95_ms": float(np.percentile(self.times, 95)) if self.times else 0.0}
+        out.update({f"exact-{fmt}": ok / total for fmt, (ok, total) in self.per_format.items() if fmt in FORMATS})
+        return out
 
 
 def show(name: str, r: dict[str, float]) -> None:
@@ -148,11 +173,9 @@ def main() -> None:
     results = {}
     if real:
         print("real images (../shared/data, certain/high ground truth):")
-        results["svs-real"] = run("svs", real)
+        results.update({f"{SHORT[k]}-real": v for k, v in side_by_side(tuple(SHORT), real).items()})
         show("svs", results["svs-real"])
-        results["pe-real"] = run("passporteye", real)
         show("passporteye", results["pe-real"])
-        results["tess-real"] = run("tesseract", real)
         show("tesseract (svs locator)", results["tess-real"])
     print("generated documents, all formats, degraded, any orientation:")
     results["svs-gen"] = run("svs", gen)
@@ -162,11 +185,9 @@ def main() -> None:
         results["svs-a4"] = run("svs", a4_set(args.a4))
         show("svs", results["svs-a4"])
     base = gen[: args.baseline_generated]
-    results["svs-gen-sub"] = run("svs", base)
+    results.update({f"{SHORT[k]}-gen-sub": v for k, v in side_by_side(tuple(SHORT), base).items()})
     show(f"svs (first {len(base)})", results["svs-gen-sub"])
-    results["pe-gen-sub"] = run("passporteye", base)
     show(f"passporteye (first {len(base)})", results["pe-gen-sub"])
-    results["tess-gen-sub"] = run("tesseract", base)
     show(f"tesseract (first {len(base)})", results["tess-gen-sub"])
     for key in ("real", "gen-sub"):
         if f"pe-{key}" in results:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from svs.mrz.decode import decode
-from svs.mrz.ocr import ALPHABET
+from svs.mrz.ocr import ALPHABET, _conv3x3_relu
 from svs.mrz.read import read_mrz, read_mrz_with_crop
 from svs.mrz.reader import best_reading
 
@@ -93,6 +93,23 @@ def _probs(text: str, unsure: dict[int, tuple[str, float]] | None = None) -> np.
 
 
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+
+
+def test_an_image_of_more_blobs_than_16_bit_labels_hold_is_searched_all_the_same() -> None:
+    # dark specks on paper, one in ten pixels: some 100,000 blobs where OpenCV's 16-bit labels stop at 65,535
+    noise = np.where(np.random.default_rng(3).random((1150, 1150)) < 0.1, 0, 255).astype(np.uint8)
+    assert read_mrz(noise, TODAY).reasons == ["mrz.not_found"]
+
+
+def test_first_layer_convolution_by_planes_equals_the_matrix_form() -> None:
+    x = np.random.default_rng(4).random((7, 24, 16, 1)).astype(np.float32)
+    w = np.random.default_rng(5).normal(size=(9, 8)).astype(np.float32)
+    b = np.random.default_rng(6).normal(size=8).astype(np.float32)
+    xp = np.zeros((7, 26, 18, 1), np.float32)
+    xp[:, 1:-1, 1:-1] = x
+    cols = np.concatenate([xp[:, i : i + 24, j : j + 16] for i in range(3) for j in range(3)], axis=3)
+    expected = np.maximum(cols.reshape(-1, 9) @ w + b, 0).reshape(7, 24, 16, 8)
+    assert np.allclose(_conv3x3_relu(x, w, b), expected, atol=1e-5)
 
 
 def test_decoder_reads_a_clean_mrz_as_printed() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from svs.mrz.locate import Candidate, Line
+from svs.mrz.locate import Candidate, Line, median
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 CELL_W, CELL_H = 16, 24
@@ -109,7 +109,7 @@ def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True) -> lis
 
 def _project(line: Line, origin: np.ndarray, d: np.ndarray, nrm: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
     pts = np.stack([line.xs, line.ys], axis=1) / scale
-    return (pts - origin) @ d, float(np.median((pts - origin) @ nrm))
+    return (pts - origin) @ d, median((pts - origin) @ nrm)
 
 
 def grids_for(candidate: Candidate, flip: bool = False) -> list[Grid]:
@@ -133,7 +133,7 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
     lines = candidate.lines
     origin = np.array([lines[0].xs.mean(), lines[0].ys.mean()]) / s
     projections = [_project(ln, origin, d, nrm, s) for ln in lines]
-    pitch = float(np.median([ln.pitch for ln in lines])) / s
+    pitch = median([ln.pitch for ln in lines]) / s
     # the line with the most glyphs sets the grid's extent: a stray blob beside a shorter line, or the merged
     # fillers at its end, must not shift every cell
     longest = max(range(len(lines)), key=lambda i: len(projections[i][0]))
@@ -230,11 +230,28 @@ def _conv3x3_relu(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """3 x 3 convolution with zero padding, then ReLU, channels last: (N, H, W, C) -> (N, H, W, O); *w* is
     (9 * C, O), rows in (kernel row, kernel column, channel) order. One matrix product for the whole batch."""
     n, h, wd, c = x.shape
+    if c == 1:
+        return _conv3x3_relu_plane(x, w, b)
     xp = np.zeros((n, h + 2, wd + 2, c), np.float32)
     xp[:, 1:-1, 1:-1] = x
     cols = np.concatenate([xp[:, i : i + h, j : j + wd, :] for i in range(3) for j in range(3)], axis=3)
     out = cols.reshape(n * h * wd, 9 * c) @ w + b
     return np.maximum(out, 0.0, out=out).reshape(n, h, wd, w.shape[1])
+
+
+def _conv3x3_relu_plane(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_conv3x3_relu` for one input channel, two to three times faster: the cells stacked into one tall
+    image, each with its own border of zeros, and OpenCV's filter2D (a correlation, as the network's convolution
+    is) run once per output channel."""
+    n, h, wd, _ = x.shape
+    tall = np.zeros((n, h + 2, wd + 2), np.float32)
+    tall[:, 1:-1, 1:-1] = x[..., 0]
+    tall = tall.reshape(n * (h + 2), wd + 2)
+    out = np.empty((w.shape[1], n, h, wd), np.float32)
+    for o in range(w.shape[1]):
+        plane = cv2.filter2D(tall, -1, w[:, o].reshape(3, 3), borderType=cv2.BORDER_CONSTANT, delta=float(b[o]))
+        out[o] = plane.reshape(n, h + 2, wd + 2)[:, 1:-1, 1:-1]
+    return np.maximum(out, 0.0, out=out).transpose(1, 2, 3, 0)
 
 
 def _pool2(x: np.ndarray) -> np.ndarray:
