@@ -12,6 +12,7 @@ from typing import Any
 import dramatiq
 import pika
 import pytest
+from integration_helpers import queue_depth
 
 from svs.storage import open_store
 from workers import publication
@@ -32,17 +33,6 @@ def queues(rabbitmq_url: str) -> Iterator[tuple[str, str]]:
         with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
             conn.channel().queue_delete(queue)
     conn.close()
-
-
-def _depth(url: str, queue: str) -> int:
-    """Messages waiting on *queue*; 0 when nobody has declared it yet (nothing was ever published there)."""
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        return int(conn.channel().queue_declare(queue=queue, passive=True).method.message_count)
-    except pika.exceptions.ChannelClosedByBroker:
-        return 0
-    finally:
-        conn.close()
 
 
 def _deliver(consumer: Any) -> Any:
@@ -73,15 +63,15 @@ def test_a_worker_dead_before_the_commit_publishes_nothing_and_its_redelivery_pu
     delivery = _deliver(first)
     assert publication.publish_once(store, marker, body, delivery, channel=None, queue=results)
     first.connection.close()  # the worker dies after recording the result, before acknowledging its message
-    assert _depth(rabbitmq_url, results) == 0
+    assert queue_depth(rabbitmq_url, results) == 0
 
     second = broker.consume(items, prefetch=1, timeout=200)
     redelivery = _deliver(second)
     assert redelivery.redelivered and redelivery.message_id == message.message_id
     assert publication.publish_once(store, marker, body, redelivery, channel=None, queue=results)
     _settle(second, redelivery)
-    assert _depth(rabbitmq_url, results) == 1
-    assert _depth(rabbitmq_url, items) == 0  # acknowledged in the same commit
+    assert queue_depth(rabbitmq_url, results) == 1
+    assert queue_depth(rabbitmq_url, items) == 0  # acknowledged in the same commit
 
     # a copy of the same message (an enqueue repeated by a broker failover) and a retry of it publish nothing
     for again_sent in (message, message.copy(options={"retries": 1})):
@@ -89,7 +79,7 @@ def test_a_worker_dead_before_the_commit_publishes_nothing_and_its_redelivery_pu
         again = _deliver(second)
         assert not publication.publish_once(store, marker, body, again, channel=None, queue=results)
         _settle(second, again)
-    assert _depth(rabbitmq_url, results) == 1
+    assert queue_depth(rabbitmq_url, results) == 1
     second.close()
     broker.close()
 
@@ -108,8 +98,8 @@ def test_a_rejected_message_still_publishes_what_it_recorded(
     delivery = _deliver(consumer)
     assert publication.publish_once(store, "m", b"{}", delivery, channel=None, queue=results)
     _settle(consumer, delivery, ack=False)
-    assert _depth(rabbitmq_url, results) == 1
-    assert _depth(rabbitmq_url, items) == 0
+    assert queue_depth(rabbitmq_url, results) == 1
+    assert queue_depth(rabbitmq_url, items) == 0
     consumer.close()
     broker.close()
 

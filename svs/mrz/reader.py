@@ -135,7 +135,9 @@ def read(image: np.ndarray) -> Reading | None:
     for cand in candidates(grey):
         best: tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]] | None = None
         for grid, strips in views(grey, cand):
-            probs = [_second_look(model.proba(features(cells(s, grid, row))), s, grid, row)
+            # every line's cells in one pass of the recogniser (each line has grid.n of them)
+            first = model.proba(features(np.concatenate([cells(s, grid, row) for row, s in enumerate(strips)])))
+            probs = [_second_look(first[row * grid.n : (row + 1) * grid.n], s, grid, row)
                      for row, s in enumerate(strips)]
             found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
             if found is not None and (best is None or found[0] > best[0]):
