@@ -4,6 +4,7 @@ acknowledging its message (the window that random SIGKILLs hit only now and then
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from integration_helpers import queue_depth
 from svs.storage import open_store
 from workers import publication
 from workers.channels import open_channel
+from workers.recovering_redis import RecoveringRedisBroker
 from workers.transactional import TransactionalRabbitmqBroker
 
 pytestmark = pytest.mark.integration
@@ -119,3 +121,29 @@ def test_redis_pushes_a_publication_once_however_often_it_is_tried(redis_url: st
     finally:
         channel.purge(queue)
         channel.close()
+
+
+def test_a_dead_redis_workers_message_is_back_in_its_queue_after_the_heartbeat_timeout(redis_url: str) -> None:
+    """Dramatiq alone gives it back only on a random thousandth of commands (minutes on a quiet queue)."""
+    namespace = f"svs-test-{uuid.uuid4().hex[:8]}"
+    dead = RecoveringRedisBroker(url=redis_url, namespace=namespace, heartbeat_timeout=1000)
+    alive = RecoveringRedisBroker(url=redis_url, namespace=namespace, heartbeat_timeout=1000)
+    try:
+        for broker in (dead, alive):
+            broker.declare_queue("items")
+        sent = dead.enqueue(dramatiq.Message(queue_name="items", actor_name="a", args=(), kwargs={}, options={}))
+        taken = _deliver(dead.consume("items", prefetch=1, timeout=200))  # and the worker dies holding it
+        assert taken.message_id == sent.message_id
+        waiting = f"{namespace}:items"  # the queue's list of message ids
+        assert alive.client.llen(waiting) == 0
+        time.sleep(1.5)  # past the dead worker's heartbeat timeout
+        alive.maintain()
+        assert alive.client.llen(waiting) == 1
+        again = _deliver(alive.consume("items", prefetch=1, timeout=200))
+        assert again.message_id == sent.message_id
+    finally:
+        keys = alive.client.keys(f"{namespace}:*")
+        if keys:
+            alive.client.delete(*keys)
+        dead.close()
+        alive.close()

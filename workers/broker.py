@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -19,6 +18,7 @@ from dramatiq.middleware import (
 from workers.config import WorkerSettings, broker_url
 from workers.metrics import SvsMetrics, exporter
 from workers.middleware import DeadLetterNotice, MemoryCap, is_transient
+from workers.recovering_redis import DeadWorkerRecovery, RecoveringRedisBroker
 from workers.transactional import TransactionalRabbitmqBroker
 
 
@@ -47,8 +47,9 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
     ]
     broker: dramatiq.Broker
     if urlparse(url).scheme.startswith("redis"):
-        broker = RedisBroker(url=url, middleware=middleware,
-                             heartbeat_timeout=settings.redis_heartbeat_timeout_ms)
+        middleware.append(DeadWorkerRecovery(settings.redis_heartbeat_timeout_ms))
+        broker = RecoveringRedisBroker(url=url, middleware=middleware,
+                                       heartbeat_timeout=settings.redis_heartbeat_timeout_ms)
     else:
         broker = TransactionalRabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     return broker
