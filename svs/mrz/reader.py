@@ -12,7 +12,7 @@ import numpy as np
 
 from svs.mrz.decode import FRA_ID, Decoded, decode, format_for
 from svs.mrz.locate import Candidate, find_candidates
-from svs.mrz.ocr import ALPHABET, Grid, cells, clipped, features, grids_for, line_strip, recogniser
+from svs.mrz.ocr import ALPHABET, Grid, Recogniser, cells, clipped, features, grids_for, line_strip, recogniser
 from svs.mrz.parse import FRA_ID_PREFIX, parse
 
 NAME = "svs"
@@ -44,6 +44,17 @@ class Reading:
     unconfirmed: list[str] = field(default_factory=list)  # fields whose check digit cannot tell two readings apart
 
 
+@dataclass
+class View:
+    """A grid with its line strips, and the cells already read (*sample*, per line) with their probabilities
+    (*known*, the lines' rows one after the other)."""
+
+    grid: Grid
+    strips: list[np.ndarray]
+    sample: list[int] = field(default_factory=list)
+    known: np.ndarray | None = None
+
+
 def version() -> str:
     return recogniser().version
 
@@ -58,11 +69,12 @@ def _score(dec: Decoded) -> tuple[bool, bool, int, float]:
     return parsed.valid, clear_letter, sum(parsed.checks.values()), dec.log_likelihood / max(n, 1)
 
 
-def views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray]]]:
+def views(grey: np.ndarray, cand: Candidate) -> list[View]:
     """The candidate's grids (:func:`grids_for`) with their line strips, both ways round (0 and 180 degrees), or
     only the way round whose sample of cells reads clearly better: upside down, most glyphs look like no
     character. The other way's sample is the same cells turned half round, so a second grid is built only
-    where both ways stay in play. Only the sample is read here; the way kept is read in full by the caller."""
+    where both ways stay in play. Only the sample is read here; the caller reads the rest of each view kept
+    (the first upright view carries the sample's probabilities, which the full read would repeat)."""
     upright = grids_for(cand, False)
     if not upright:
         return []
@@ -72,10 +84,11 @@ def views(grey: np.ndarray, cand: Candidate) -> list[tuple[Grid, list[np.ndarray
     probs = recogniser().proba(features(np.concatenate([stack, stack[:, ::-1, ::-1]])))
     top = probs.max(axis=1)
     sure_up, sure_down = float(top[: len(stack)].mean()), float(top[len(stack) :].mean())
-    views = [(grid, strips if i == 0 else _strips(grey, grid)) for i, grid in enumerate(upright)]
+    views = [View(grid, strips, sample, probs[: len(stack)]) if i == 0 else View(grid, _strips(grey, grid))
+             for i, grid in enumerate(upright)]
     if sure_up - sure_down > FLIP_MARGIN:
         return views
-    flipped = [(grid, _strips(grey, grid)) for grid in grids_for(cand, True)]
+    flipped = [View(grid, _strips(grey, grid)) for grid in grids_for(cand, True)]
     return flipped if sure_down - sure_up > FLIP_MARGIN else views + flipped
 
 
@@ -101,6 +114,20 @@ def best_reading(probs: list[np.ndarray], cut: list[np.ndarray] | None = None,
     scored = [(_score(dec), dec) for dec in decodings
               if float(np.mean([c for row in dec.confidence for c in row])) >= MIN_MEAN_CONFIDENCE]
     return max(scored, key=lambda sd: sd[0], default=None)
+
+
+def _first_look(model: Recogniser, view: View) -> np.ndarray:
+    """(lines * n, 37) probabilities of every cell of the view, lines one after the other: the cells not read yet
+    in one pass of the recogniser, the sample's (if any) as read."""
+    n, lines, done = view.grid.n, len(view.strips), set(view.sample)
+    todo = np.array([i for i in range(n) if i not in done], int)
+    read = model.proba(features(np.concatenate([cells(s, view.grid, row, list(todo))
+                                                for row, s in enumerate(view.strips)])))
+    out = np.empty((lines * n, len(ALPHABET)), np.float32)
+    out[(np.arange(lines)[:, None] * n + todo).ravel()] = read
+    if view.known is not None:
+        out[(np.arange(lines)[:, None] * n + np.asarray(view.sample, int)).ravel()] = view.known
+    return out
 
 
 def _second_look(probs: np.ndarray, strip: np.ndarray, grid: Grid, row: int) -> np.ndarray:
@@ -134,9 +161,9 @@ def read(image: np.ndarray) -> Reading | None:
     readings: list[tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]]] = []
     for cand in candidates(grey):
         best: tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]] | None = None
-        for grid, strips in views(grey, cand):
-            # every line's cells in one pass of the recogniser (each line has grid.n of them)
-            first = model.proba(features(np.concatenate([cells(s, grid, row) for row, s in enumerate(strips)])))
+        for view in views(grey, cand):
+            grid, strips = view.grid, view.strips
+            first = _first_look(model, view)
             probs = [_second_look(first[row * grid.n : (row + 1) * grid.n], s, grid, row)
                      for row, s in enumerate(strips)]
             found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])

@@ -39,8 +39,9 @@ def read(image: np.ndarray) -> Reading | None:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     best: tuple[tuple[bool, bool, int], list[str], list[np.ndarray]] | None = None
     for cand in candidates(grey):
-        for grid, strips in views(grey, cand):
-            lines = [_line(s, grid.n) for s in strips]
+        for view in views(grey, cand):
+            strips = view.strips
+            lines = [_line(s, view.grid.n) for s in strips]
             parsed = parse(lines, date(2000, 1, 1))
             score = (parsed.format is not None, parsed.valid, sum(parsed.checks.values()))
             if best is None or score > best[0]:
