@@ -165,14 +165,25 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
     if side < MIN_SIDE:  # a small crop: its glyphs may be 5 px tall, too small to separate
         scale = MIN_SIDE / side
     if side > QUICK_FROM:
-        quick = _search(grey, 1.0 / max(2, math.ceil(side / QUICK_SIDE)))  # a whole factor: area resizing is faster
+        factor = max(2, math.ceil(side / QUICK_SIDE))
+        quick = _search(grey, 1.0 / factor)  # a whole factor: area resizing is many times faster
         if quick and _is_mrz(quick[0]):
             if min(ln.height for ln in quick[0].lines) >= QUICK_SURE_GLYPH:
                 return quick  # glyphs big enough to place cells from
-            refined = _search_around(grey, quick[0], scale)
+            refined = _search_around(grey, quick[0], _refine_scale(quick[0], factor, scale))
             if refined is not None:
                 return [refined, *quick[1:]]
     return _search(grey, scale)
+
+
+def _refine_scale(cand: Candidate, factor: int, scale: float) -> float:
+    """The scale to search again around a quick candidate at: a whole factor down (finer than the quick search's)
+    where its glyphs stay QUICK_SURE_GLYPH tall at half size or less, else *scale*. A whole factor because
+    OpenCV's area resizing takes a fast path for it: halving the region around an MRZ on a large page took
+    0.05 ms against 2.5 ms at 0.56, more than the search itself."""
+    glyph = min(ln.height for ln in cand.lines) / cand.scale  # in original pixels
+    k = min(factor - 1, int(glyph // QUICK_SURE_GLYPH))
+    return 1.0 / k if k >= 2 else scale
 
 
 def _is_mrz(cand: Candidate) -> bool:
