@@ -157,8 +157,8 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
     An image over QUICK_FROM is searched first at half size, or at QUICK_SIDE or less where it is larger (a
     whole factor down: a quarter of the pixels, a ninth or fewer on a page). Where an MRZ is found there with
     glyphs of QUICK_SURE_GLYPH or more, that is the answer; with smaller glyphs, only the region around it is
-    searched again at full search resolution, for glyph centres precise enough to place the cells. Otherwise
-    the whole image is searched at SEARCH_SIDE."""
+    searched again, finer (:func:`_refine_scale`), for glyph centres precise enough to place the cells.
+    Otherwise the whole image is searched at SEARCH_SIDE."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     side = max(grey.shape)
     scale = min(1.0, SEARCH_SIDE / side)

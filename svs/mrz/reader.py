@@ -46,13 +46,13 @@ class Reading:
 
 @dataclass
 class View:
-    """A grid with its line strips, and the cells already read (*sample*, per line) with their probabilities
-    (*known*, the lines' rows one after the other)."""
+    """A grid with its line strips, and the cells of each line already read (*sample*) with their probabilities
+    (*known*: (lines * len(sample), 37), line by line)."""
 
     grid: Grid
     strips: list[np.ndarray]
     sample: list[int] = field(default_factory=list)
-    known: np.ndarray | None = None
+    known: np.ndarray = field(default_factory=lambda: np.empty((0, len(ALPHABET)), np.float32))
 
 
 def version() -> str:
@@ -117,16 +117,14 @@ def best_reading(probs: list[np.ndarray], cut: list[np.ndarray] | None = None,
 
 
 def _first_look(model: Recogniser, view: View) -> np.ndarray:
-    """(lines * n, 37) probabilities of every cell of the view, lines one after the other: the cells not read yet
-    in one pass of the recogniser, the sample's (if any) as read."""
+    """(lines, n, 37) probabilities of every cell of the view: the cells not read yet in one pass of the
+    recogniser, the sample's as read."""
     n, lines, done = view.grid.n, len(view.strips), set(view.sample)
-    todo = np.array([i for i in range(n) if i not in done], int)
-    read = model.proba(features(np.concatenate([cells(s, view.grid, row, list(todo))
-                                                for row, s in enumerate(view.strips)])))
-    out = np.empty((lines * n, len(ALPHABET)), np.float32)
-    out[(np.arange(lines)[:, None] * n + todo).ravel()] = read
-    if view.known is not None:
-        out[(np.arange(lines)[:, None] * n + np.asarray(view.sample, int)).ravel()] = view.known
+    todo = [i for i in range(n) if i not in done]
+    read = model.proba(features(np.concatenate([cells(s, view.grid, row, todo) for row, s in enumerate(view.strips)])))
+    out = np.empty((lines, n, len(ALPHABET)), np.float32)
+    out[:, todo] = read.reshape(lines, len(todo), len(ALPHABET))
+    out[:, view.sample] = view.known.reshape(lines, len(view.sample), len(ALPHABET))
     return out
 
 
@@ -164,8 +162,7 @@ def read(image: np.ndarray) -> Reading | None:
         for view in views(grey, cand):
             grid, strips = view.grid, view.strips
             first = _first_look(model, view)
-            probs = [_second_look(first[row * grid.n : (row + 1) * grid.n], s, grid, row)
-                     for row, s in enumerate(strips)]
+            probs = [_second_look(first[row], s, grid, row) for row, s in enumerate(strips)]
             found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
             if found is not None and (best is None or found[0] > best[0]):
                 best = (found[0], found[1], strips)
