@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from svs.mrz.decode import decode
-from svs.mrz.ocr import ALPHABET, _conv3x3_relu, _conv3x3_relu_pool
+from svs.mrz.ocr import ALPHABET, _conv3x3_relu, _conv3x3_relu_pool_planar
 from svs.mrz.read import read_mrz, read_mrz_with_crop
 from svs.mrz.reader import best_reading
 
@@ -101,19 +101,21 @@ def test_an_image_of_more_blobs_than_16_bit_labels_hold_is_searched_all_the_same
     assert read_mrz(noise, TODAY).reasons == ["mrz.not_found"]
 
 
-def test_first_layer_by_planes_pooled_equals_the_matrix_form_pooled() -> None:
-    x = np.random.default_rng(4).random((7, 24, 16, 1)).astype(np.float32)
-    w = np.random.default_rng(5).normal(size=(9, 8)).astype(np.float32)
-    b = np.random.default_rng(6).normal(size=8).astype(np.float32)
-    xp = np.zeros((7, 26, 18, 1), np.float32)
+@pytest.mark.parametrize("channels", [1, 8])
+def test_planar_convolution_pooled_equals_the_matrix_form_pooled(channels: int) -> None:
+    rng = np.random.default_rng(channels)
+    x = rng.random((7, 24, 16, channels)).astype(np.float32)  # channels last, as the matrix form takes them
+    w = rng.normal(size=(9 * channels, 8)).astype(np.float32)
+    b = rng.normal(size=8).astype(np.float32)
+    xp = np.zeros((7, 26, 18, channels), np.float32)
     xp[:, 1:-1, 1:-1] = x
     cols = np.concatenate([xp[:, i : i + 24, j : j + 16] for i in range(3) for j in range(3)], axis=3)
-    conv = np.maximum(cols.reshape(-1, 9) @ w + b, 0).reshape(7, 24, 16, 8)
+    conv = np.maximum(cols.reshape(-1, 9 * channels) @ w + b, 0).reshape(7, 24, 16, 8)
     expected = conv.reshape(7, 12, 2, 8, 2, 8).max(axis=(2, 4))  # 2 x 2 max pooling
-    got = _conv3x3_relu_pool(x, w, b)
-    assert got.shape == (7, 12, 8, 8)
-    assert np.allclose(got, expected, atol=1e-5)
-    assert np.allclose(_conv3x3_relu(x, w, b), conv, atol=1e-5)  # the general path agrees on one channel too
+    got = _conv3x3_relu_pool_planar(x.transpose(3, 0, 1, 2), w, b)  # channels first
+    assert got.shape == (8, 7, 12, 8)
+    assert np.allclose(got.transpose(1, 2, 3, 0), expected, atol=1e-5)
+    assert np.allclose(_conv3x3_relu(x, w, b), conv, atol=1e-5)  # the channels-last path agrees
 
 
 def test_decoder_reads_a_clean_mrz_as_printed() -> None:
