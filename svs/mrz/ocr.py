@@ -30,6 +30,11 @@ GLYPH_ASPECT = 0.6
 #: A glyph reaching past the image's edge by more than this share of its height counts as cut off.
 CLIP_TOLERANCE = 0.15
 MODEL_FILE = "ocrb-cnn.npz"
+#: Cells go through the network this many at a time, so that a batch's intermediate arrays (the second layer's
+#: columns take 40 KB a cell) stay near a core's cache: on a 2-core EPYC with 1 MiB of L2 per core, 104 cells
+#: alone took two to three times as long at once as in batches of 26 to 52, and whole reads 2 to 4% less time
+#: in batches of 32 (16: no better).
+BATCH = 32
 
 
 def models_dir() -> Path:
@@ -280,6 +285,11 @@ class Recogniser:
 
     def proba(self, feats: np.ndarray) -> np.ndarray:
         """(n, 37) character probabilities for (n, CELL_H * CELL_W) cell features."""
+        if len(feats) > BATCH:
+            return np.concatenate([self._proba(feats[i : i + BATCH]) for i in range(0, len(feats), BATCH)])
+        return self._proba(feats)
+
+    def _proba(self, feats: np.ndarray) -> np.ndarray:
         (c0, d0), (c1, d1), (c2, d2) = self.convs
         (f0, e0), (f1, e1) = self.dense
         x = feats.astype(np.float32, copy=False).reshape(1, -1, CELL_H, CELL_W)
