@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from svs.mrz.decode import decode
+from svs.mrz.locate import _smallest_connected
 from svs.mrz.ocr import ALPHABET, _conv3x3_relu, _conv3x3_relu_pool_planar
 from svs.mrz.read import read_mrz, read_mrz_with_crop
 from svs.mrz.reader import best_reading
@@ -99,6 +100,14 @@ def test_an_image_of_more_blobs_than_16_bit_labels_hold_is_searched_all_the_same
     # dark specks on paper, one in ten pixels: some 100,000 blobs where OpenCV's 16-bit labels stop at 65,535
     noise = np.where(np.random.default_rng(3).random((1150, 1150)) < 0.1, 0, 255).astype(np.uint8)
     assert read_mrz(noise, TODAY).reasons == ["mrz.not_found"]
+
+
+def test_blobs_linked_in_any_order_are_labelled_with_the_smallest_of_their_group() -> None:
+    # a chain linked from its far end (9-8, 8-7, ... 1-0), a pair, a cycle, a lone node (5)
+    a = np.array([9, 8, 7, 6, 4, 3, 2, 1, 11, 12, 13, 14, 15])
+    b = np.array([8, 7, 6, 4, 3, 2, 1, 0, 10, 13, 14, 15, 12])
+    expected = [0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 10, 10, 12, 12, 12, 12]
+    assert _smallest_connected(16, a, b).tolist() == expected
 
 
 @pytest.mark.parametrize("channels", [1, 8])
