@@ -206,10 +206,10 @@ def _twin_plausible(masked: list[np.ndarray], chosen: list[list[int]], spans: li
     """Whether a character of the field has a plausible reading that weighs the same in its check digit (a G
     read where a 6 is nearly as likely): the check digit passing then confirms nothing about it."""
     for ln, a, b in spans:
-        for i in range(a, b):
-            p, c = masked[ln][i], chosen[ln][i]
-            if bool(np.any(p[TWINS[c]] >= PLAUSIBLE * p[c])):
-                return True
+        p, c = masked[ln][a:b], np.asarray(chosen[ln][a:b])
+        best = p[np.arange(len(c)), c]
+        if bool(np.any(TWINS[c] & (p >= PLAUSIBLE * best[:, None]))):
+            return True
     return False
 
 
