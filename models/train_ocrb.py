@@ -2,7 +2,7 @@
 """Train svs's OCR-B recogniser for MRZ characters and write ``models/ocrb-cnn.npz`` (card: ``models/README.md``).
 
     .venv/bin/pip install -e '.[train]'      # PyTorch, CPU build: for training only, never at run time
-    .venv/bin/python models/train_ocrb.py [--docs 8000] [--epochs 12] [--seed 1] [--width 8]
+    .venv/bin/python models/train_ocrb.py [--docs 8000] [--epochs 12] [--seed 1] [--width 6]
 
 Inputs come only from packages: glyphs are rendered from Debian's ``fonts-ocr-b`` (OCRB.otf). Each training
 document is a whole MRZ of one of the five formats with random valid data (``fixtures/generate.py``) whose name
@@ -13,7 +13,7 @@ characters placed with small pitch errors; then reduced to 6 to 40 px glyphs (ab
 goes through the inference path itself (locator, cell grid, cells: ``svs/mrz/locate.py``, ``svs/mrz/ocr.py``),
 so the model learns the cells it will be shown, neighbouring glyphs' edges and grid errors included.
 
-The model is a small convolutional network (``svs.mrz.ocr.CNN_LAYERS``), trained with PyTorch on the CPU and
+The model is a small convolutional network (``build_net`` below), trained with PyTorch on the CPU and
 stored as float32 arrays; inference is numpy (``svs.mrz.ocr.Recogniser``).
 """
 
@@ -208,7 +208,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--width", type=int, default=8, help="channels of the first convolution")
+    ap.add_argument("--width", type=int, default=6, help="channels of the first convolution")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / MODEL_FILE)
     args = ap.parse_args()
     import torch

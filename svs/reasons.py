@@ -77,6 +77,8 @@ _ALL: tuple[Reason, ...] = (
     _R("mrz.invalid_date", Verdict.REFER, "A date in the machine readable zone is not a valid date."),
     _R("mrz.unknown_state", Verdict.REFER, "The issuing state or nationality is not an ICAO code."),
     _R("mrz.expired", Verdict.REFER, "The document has expired."),
+    _R("mrz.cut_off", Verdict.RESCAN, "The machine readable zone runs past the edge of the image: check digits "
+       "over the glyphs cut off cannot be verified."),
     # forms and batch structure
     _R("form.reference_missing", Verdict.REFER, "The application reference barcode is missing or unreadable."),
     _R("form.field_unreadable", Verdict.REFER, "A form field could not be read with confidence."),

@@ -175,8 +175,9 @@ def test_mrz_cut_by_the_image_edge_is_reported_and_never_read_valid_but_wrong(ge
         first_centre = int(24 * 3 + 0.5 * 24 / 0.94)  # mrz_block's margin plus half a pitch
         cut = img[:, first_centre:]  # through the middle of the first column of glyphs
         r = read_mrz(cut, TODAY)
-        assert r.found and "glyphs_cut_off" in r.warnings
+        assert r.found and "glyphs_cut_off" in r.warnings and "mrz.cut_off" in r.reasons  # rescan
         assert not (r.valid and r.lines != lines)
+        assert not r.valid and r.checks["document_number"] is False  # the cut glyphs are in the number
 
 
 def test_unsure_fields_without_a_check_digit_are_flagged(monkeypatch: pytest.MonkeyPatch) -> None:

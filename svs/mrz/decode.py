@@ -159,6 +159,7 @@ class Decoded:
     log_likelihood: float = 0.0
     cut_off: int = 0  # glyphs other than fillers that the image's edge cuts off
     unconfirmed: list[str] = field(default_factory=list)  # fields a plausible twin leaves their check unsure of
+    cut_checks: list[str] = field(default_factory=list)  # checks over a glyph the image's edge cuts off
 
 
 def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = None) -> Decoded:
@@ -199,7 +200,11 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     # a field that fails its check is reported invalid already; the composite's fields are reported each
     unconfirmed = [name for name, spans, check in checks if name != "composite"
                    and _passes(chosen, spans, check, name) and _twin_plausible(masked, chosen, spans)]
-    return Decoded(fmt, lines, conf, corrected, ll, len(untrusted), unconfirmed)
+    # a check digit passing over a fragment verifies nothing: an F cut in half reads as a P, whose value
+    # differs by 10 and passes the same check
+    cut_checks = [name for name, spans, (cl, cp) in checks
+                  if untrusted.intersection([(ln, i) for ln, a, b in spans for i in range(a, b)] + [(cl, cp)])]
+    return Decoded(fmt, lines, conf, corrected, ll, len(untrusted), unconfirmed, cut_checks)
 
 
 def _twin_plausible(masked: list[np.ndarray], chosen: list[list[int]], spans: list[tuple[int, int, int]]) -> bool:

@@ -31,9 +31,9 @@ GLYPH_ASPECT = 0.6
 CLIP_TOLERANCE = 0.15
 MODEL_FILE = "ocrb-cnn.npz"
 #: Cells go through the network this many at a time, so that a batch's intermediate arrays (the second layer's
-#: columns take 40 KB a cell) stay near a core's cache: on a 2-core EPYC with 1 MiB of L2 per core, 104 cells
+#: columns take 25 KB a cell) stay near a core's cache: on a 2-core EPYC with 1 MiB of L2 per core, 104 cells
 #: alone took two to three times as long at once as in batches of 26 to 52, and whole reads 2 to 4% less time
-#: in batches of 32 (16: no better).
+#: in batches of 32 (16: no better; measured with the 8-channel model of before 2026-12-02).
 BATCH = 32
 
 
@@ -254,24 +254,25 @@ def _conv3x3_relu_pool_planar(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np
     """3 x 3 convolution with zero padding, ReLU and 2 x 2 max pooling, for cells laid out channels first:
     (C, N, H, W) -> (O, N, H / 2, W / 2); *w* as for :func:`_conv3x3_relu`.
 
-    Each cell gets a border of zeros and all are flattened, channel by channel, into one row with a margin at
-    both ends: every shift of the 3 x 3 kernel is then one contiguous slice of that row (a cell's border keeps
-    its neighbours out), so the columns are nine block copies and the convolution one matrix product, computed
-    on the borders too and cut away. Channels last, the copies move a few floats at a time and ran at a third
-    of this speed on the first two layers. The ReLU runs on the pooled values only (taking a maximum and
+    All cells are flattened, channel by channel, into one row, each pixel row of a cell followed by one zero
+    (its last pixel's right neighbour and the next pixel row's first pixel's left) and each cell by one row of
+    zeros (below it and above the next), with zeros at both ends: every shift of the 3 x 3 kernel is then one
+    contiguous slice of that row, so the columns are nine block copies and the convolution one matrix product,
+    computed on the zeros too and cut away. Channels last, the copies move a few floats at a time: the first
+    two layers took about 1.5 times as long. The ReLU runs on the pooled values only (taking a maximum and
     cutting at zero commute)."""
     c, n, h, wd = x.shape
-    pitch = wd + 2
-    size = n * (h + 2) * pitch
+    pitch, rows = wd + 1, h + 1
+    size = n * rows * pitch
     margin = pitch + 1
     row = np.zeros((c, size + 2 * margin), np.float32)
-    row[:, margin : margin + size].reshape(c, n, h + 2, pitch)[:, :, 1:-1, 1:-1] = x
+    row[:, margin : margin + size].reshape(c, n, rows, pitch)[:, :, :h, :wd] = x
     cols = np.empty((9, c, size), np.float32)
     for k, (i, j) in enumerate(itertools.product(range(3), range(3))):
         start = margin + (i - 1) * pitch + (j - 1)
         cols[k] = row[:, start : start + size]
     # w's rows are in (kernel row, kernel column, channel) order, as cols' are
-    out = (w.T @ cols.reshape(9 * c, size)).reshape(-1, n, h + 2, pitch)[:, :, 1:-1, 1:-1]
+    out = (w.T @ cols.reshape(9 * c, size)).reshape(-1, n, rows, pitch)[:, :, :h, :wd]
     pooled = np.maximum(np.maximum(out[:, :, 0::2, 0::2], out[:, :, 0::2, 1::2]),
                         np.maximum(out[:, :, 1::2, 0::2], out[:, :, 1::2, 1::2]))
     pooled += b[:, None, None, None]

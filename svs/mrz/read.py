@@ -26,8 +26,10 @@ DEFAULT_READER = svs_reader.NAME
 #: flagged for a person to compare: ``names_low_confidence``, ``low_confidence:<field>`` for the others.
 LOW_CONFIDENCE = 0.6
 UNCHECKED = ("document_code", "issuing_state", "nationality", "sex")
-#: Warning for an MRZ whose glyphs the image's edge cuts off: no check digit chose among their fragments.
+#: Warning and reason for an MRZ whose glyphs the image's edge cuts off: no check digit chose among their
+#: fragments, and none over them is reported as passed.
 CUT_OFF_WARNING = "glyphs_cut_off"
+CUT_OFF_REASON = "mrz.cut_off"
 
 
 def _candidate_lines(lines: list[str]) -> list[str]:
@@ -81,13 +83,18 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
     if confidence.get("names", 1.0) < LOW_CONFIDENCE:
         warnings.append("names_low_confidence")  # names carry no check digit: a person should compare them
     warnings += [f"low_confidence:{name}" for name in UNCHECKED if confidence.get(name, 1.0) < LOW_CONFIDENCE]
+    checks, reasons = dict(parsed.checks), list(parsed.reasons)
     if reading.cut_off:
         warnings.append(CUT_OFF_WARNING)
+        reasons.append(CUT_OFF_REASON)  # a rescan, while the paper is still on the glass
+        # a check digit passing over a fragment verifies nothing (an F cut in half reads as a P, which passes the
+        # same check): such a check is reported as not passed
+        checks.update({name: False for name in reading.cut_checks if name in checks})
     # a check digit that passes confirms nothing where a plausible other reading weighs the same (G and 6)
     warnings += [f"unconfirmed:{name}" for name in reading.unconfirmed]
     result = MrzResult(found=True, format=parsed.format, lines=parsed.lines,  # type: ignore[arg-type]
-                       valid=parsed.valid, fields=parsed.fields, checks=parsed.checks, warnings=warnings,
-                       reasons=parsed.reasons, field_confidence=confidence,
+                       valid=parsed.valid and all(checks.values()), fields=parsed.fields, checks=checks,
+                       warnings=warnings, reasons=reasons, field_confidence=confidence,
                        corrected=reading.corrected, others=reading.others, engine=reader, ms=ms)
     return result, reading.crop
 

@@ -42,6 +42,7 @@ class Reading:
     others: list[list[str]] = field(default_factory=list)
     cut_off: int = 0  # glyphs (not fillers) the image's edge cuts off
     unconfirmed: list[str] = field(default_factory=list)  # fields whose check digit cannot tell two readings apart
+    cut_checks: list[str] = field(default_factory=list)  # checks over a glyph the image's edge cuts off
 
 
 @dataclass
@@ -173,4 +174,5 @@ def read(image: np.ndarray) -> Reading | None:
     readings.sort(key=lambda r: r[0], reverse=True)
     _, dec, strips = readings[0]
     others = [r[1].lines for r in readings[1:]]
-    return Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off, dec.unconfirmed)
+    return Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off, dec.unconfirmed,
+                   dec.cut_checks)
