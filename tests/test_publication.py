@@ -4,6 +4,7 @@ acknowledging its message (the window that random SIGKILLs hit only now and then
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -147,3 +148,34 @@ def test_a_dead_redis_workers_message_is_back_in_its_queue_after_the_heartbeat_t
             alive.client.delete(*keys)
         dead.close()
         alive.close()
+
+
+def test_dead_letter_notices_of_threads_failing_at_once_are_all_published(any_broker: str) -> None:
+    # a worker runs several threads; two dead-lettering at the same moment once shared one pika connection and
+    # one notice was lost
+    from dramatiq.broker import MessageProxy
+    from integration_helpers import collect
+
+    from svs.errors import TransientStoreError
+    from workers.middleware import DeadLetterNotice
+
+    notice, n, each = DeadLetterNotice(any_broker), 8, 4
+    start = threading.Barrier(n)
+
+    def fail(i: int) -> None:
+        start.wait()
+        for k in range(i * each, (i + 1) * each):
+            message = MessageProxy(dramatiq.Message(queue_name="svs.items", actor_name="process_item", args=(),
+                                                    kwargs={"batch_id": "b-threads", "item_id": f"{k:04d}"},
+                                                    options={"retries": 1}))
+            message.fail()
+            notice.after_process_message(None, message,  # type: ignore[arg-type]
+                                         exception=TransientStoreError("store down"))
+
+    threads = [threading.Thread(target=fail, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = collect(any_broker, lambda m: len(m) >= n * each, queue="svs.dead-letter", timeout=30)
+    assert sorted(d["item_id"] for d in got) == [f"{k:04d}" for k in range(n * each)]

@@ -4,6 +4,7 @@ memory cap on each worker process."""
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import dramatiq
@@ -46,7 +47,9 @@ class DeadLetterNotice(Middleware):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._channel: Any = None
+        # one channel per worker thread: a pika connection is not thread-safe, and two threads dead-lettering at
+        # once on a shared one lost a notice
+        self._local = threading.local()
 
     def after_process_message(self, broker: dramatiq.Broker, message: MessageProxy, *,
                               result: Any = None, exception: BaseException | None = None) -> None:
@@ -62,14 +65,25 @@ class DeadLetterNotice(Middleware):
         log.warning("message dead-lettered", extra={"message_id": message.message_id, "error": notice.reason,
                                                      "batch_id": notice.batch_id, "item_id": notice.item_id})
         try:
-            from workers.channels import open_channel
-
-            if self._channel is None:
-                self._channel = open_channel(self.url)
-            self._channel.publish(self._channel.DEAD_LETTERS, notice.model_dump_json().encode())
+            self._publish(notice.model_dump_json().encode())
         except Exception:  # noqa: BLE001 - the message is in the broker's dead-letter queue regardless
-            self._channel = None
             log.error("dead-letter notice not published", extra={"message_id": message.message_id})
+
+    def _publish(self, body: bytes) -> None:
+        """Publish on this thread's channel; a channel the broker has closed (a restart) is opened again once."""
+        from workers.channels import open_channel
+
+        for attempt in range(2):
+            try:
+                channel = getattr(self._local, "channel", None)
+                if channel is None:
+                    channel = self._local.channel = open_channel(self.url)
+                channel.publish(channel.DEAD_LETTERS, body)
+                return
+            except Exception:
+                self._local.channel = None
+                if attempt:
+                    raise
 
 
 PERMANENT = (PoisonMessage,)
