@@ -25,7 +25,7 @@ from svs.storage import Store, open_store
 from svs.summary import build_summary, store_summary
 from workers import metrics, publication
 from workers.broker import make_broker
-from workers.channels import Channel, open_channel
+from workers.channels import thread_channel
 from workers.middleware import PERMANENT
 
 log.configure()
@@ -46,13 +46,6 @@ def _store(url: str) -> Store:
     if url not in cache:
         cache[url] = open_store(url)
     return cache[url]
-
-
-def _channel() -> Channel:
-    ch = getattr(_local, "channel", None)
-    if ch is None:
-        ch = _local.channel = open_channel()  # the broker URL from SVS_BROKER_URL, as the broker
-    return ch
 
 
 def load_manifest(store: Store, batch_id: str) -> dict[str, Any]:
@@ -77,7 +70,8 @@ def load_manifest(store: Store, batch_id: str) -> dict[str, Any]:
 
 def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
     """Publish *body* as a result of the current message, once per *marker_key*. True when this call did."""
-    return publication.publish_once(store, marker_key, body, CurrentMessage.get_current_message(), _channel())
+    message = CurrentMessage.get_current_message()
+    return publication.publish_once(store, marker_key, body, message, thread_channel())
 
 
 def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], claim: str,

@@ -4,7 +4,6 @@ memory cap on each worker process."""
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import dramatiq
@@ -47,9 +46,6 @@ class DeadLetterNotice(Middleware):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # one channel per worker thread: a pika connection is not thread-safe, and two threads dead-lettering at
-        # once on a shared one lost a notice
-        self._local = threading.local()
 
     def after_process_message(self, broker: dramatiq.Broker, message: MessageProxy, *,
                               result: Any = None, exception: BaseException | None = None) -> None:
@@ -71,17 +67,15 @@ class DeadLetterNotice(Middleware):
 
     def _publish(self, body: bytes) -> None:
         """Publish on this thread's channel; a channel the broker has closed (a restart) is opened again once."""
-        from workers.channels import open_channel
+        from workers.channels import forget_thread_channel, thread_channel
 
         for attempt in range(2):
             try:
-                channel = getattr(self._local, "channel", None)
-                if channel is None:
-                    channel = self._local.channel = open_channel(self.url)
+                channel = thread_channel(self.url)
                 channel.publish(channel.DEAD_LETTERS, body)
                 return
             except Exception:
-                self._local.channel = None
+                forget_thread_channel(self.url)
                 if attempt:
                     raise
 

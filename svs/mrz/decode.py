@@ -178,10 +178,16 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     untrusted = {(ln, int(i)) for ln, row in enumerate(cut or []) for i in np.flatnonzero(row)
                  if chosen[ln][int(i)] != filler}
     corrected: list[str] = []
+    # a check digit passing over a fragment verifies nothing (an F cut in half reads as a P, whose value differs
+    # by 10 and passes the same check): such a check is never repaired, and is reported
+    cut_checks: list[str] = []
     checks = _checks(fmt)
     for name, spans, (cl, cp) in checks:
         positions = [(ln, i) for ln, a, b in spans for i in range(a, b)] + [(cl, cp)]
-        if _passes(chosen, spans, (cl, cp), name) or untrusted.intersection(positions):
+        if untrusted.intersection(positions):
+            cut_checks.append(name)
+            continue
+        if _passes(chosen, spans, (cl, cp), name):
             continue
         keep = [c for c in checks if c[0] != name and _passes(chosen, c[1], c[2], c[0])]
         fixed = _repair(masked, chosen, positions, spans, (cl, cp), name, keep)
@@ -200,10 +206,6 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     # a field that fails its check is reported invalid already; the composite's fields are reported each
     unconfirmed = [name for name, spans, check in checks if name != "composite"
                    and _passes(chosen, spans, check, name) and _twin_plausible(masked, chosen, spans)]
-    # a check digit passing over a fragment verifies nothing: an F cut in half reads as a P, whose value
-    # differs by 10 and passes the same check
-    cut_checks = [name for name, spans, (cl, cp) in checks
-                  if untrusted.intersection([(ln, i) for ln, a, b in spans for i in range(a, b)] + [(cl, cp)])]
     return Decoded(fmt, lines, conf, corrected, ll, len(untrusted), unconfirmed, cut_checks)
 
 

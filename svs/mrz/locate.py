@@ -174,9 +174,10 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
     """MRZ candidates, the most MRZ-like first (two or three parallel, similar lines), then single lines.
 
     An image of more than QUICK_FROM pixels is searched first at half size, or at QUICK_SIDE or less where it is
-    larger (a whole factor down: a quarter of the pixels, a ninth or fewer on a page). Where an MRZ is found there with
-    glyphs of QUICK_SURE_GLYPH or more, that is the answer; with smaller glyphs, only the region around it is
-    searched again, finer (:func:`_refine_scale`), for glyph centres precise enough to place the cells.
+    larger (a whole factor down: a quarter of the pixels, a ninth or fewer on a page). Where an MRZ is found
+    there with glyphs of QUICK_SURE_GLYPH or more, that is the answer; with smaller glyphs, only the region
+    around it is searched again, finer (:func:`_refine_scale`), for glyph centres precise enough to place the
+    cells.
     Otherwise the whole image is searched at SEARCH_SIDE."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     side = max(grey.shape)

@@ -87,8 +87,7 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
     if reading.cut_off:
         warnings.append(CUT_OFF_WARNING)
         reasons.append(CUT_OFF_REASON)  # a rescan, while the paper is still on the glass
-        # a check digit passing over a fragment verifies nothing (an F cut in half reads as a P, which passes the
-        # same check): such a check is reported as not passed
+        # checks over a cut glyph verify nothing (svs.mrz.decode): reported as not passed
         checks.update({name: False for name in reading.cut_checks if name in checks})
     # a check digit that passes confirms nothing where a plausible other reading weighs the same (G and 6)
     warnings += [f"unconfirmed:{name}" for name in reading.unconfirmed]

@@ -4,12 +4,15 @@ systems. A family of sibling backends on the broker the workers already use: Rab
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlparse
 
 from workers.channels.base import Channel
 from workers.config import broker_url
 
-__all__ = ["Channel", "open_channel"]
+__all__ = ["Channel", "forget_thread_channel", "open_channel", "thread_channel"]
+
+_threads = threading.local()
 
 
 def open_channel(url: str | None = None) -> Channel:
@@ -21,3 +24,17 @@ def open_channel(url: str | None = None) -> Channel:
     from workers.channels.rabbitmq import RabbitChannel
 
     return RabbitChannel(url)
+
+
+def thread_channel(url: str | None = None) -> Channel:
+    """This thread's channel to *url* (default: the broker's), opened on first use: a channel, like the pika
+    connection under it, is used by one thread only (two worker threads sharing one once lost a message)."""
+    channels: dict[str | None, Channel] = _threads.__dict__.setdefault("channels", {})
+    if url not in channels:
+        channels[url] = open_channel(url)
+    return channels[url]
+
+
+def forget_thread_channel(url: str | None = None) -> None:
+    """Drop this thread's channel to *url* after a failure: the next :func:`thread_channel` opens a new one."""
+    _threads.__dict__.get("channels", {}).pop(url, None)
