@@ -77,6 +77,8 @@ _ALL: tuple[Reason, ...] = (
     _R("mrz.invalid_date", Verdict.REFER, "A date in the machine readable zone is not a valid date."),
     _R("mrz.unknown_state", Verdict.REFER, "The issuing state or nationality is not an ICAO code."),
     _R("mrz.expired", Verdict.REFER, "The document has expired."),
+    _R("mrz.uncertain_field", Verdict.REFER, "A field of the machine readable zone that no check digit covers "
+       "(names, state codes, document code, sex) was read without confidence: compare it with the document."),
     _R("mrz.cut_off", Verdict.RESCAN, "The machine readable zone runs past the edge of the image: check digits "
        "over the glyphs cut off cannot be verified."),
     # forms and batch structure

@@ -1,6 +1,9 @@
 """Decode MRZ text from per-character probabilities under ICAO 9303's rules.
 
-Each position allows only its kind of character (digits in dates, letters in state codes, ...). Where a check
+Each position allows only its kind of character (ICAO 9303 part 3 and the format's part: digits in dates,
+letters in state codes and names; the document code's second character is the issuing state's choice, any
+letter, digit or filler). The kind decides between look-alikes wherever it is fixed (an O in a state code,
+a 0 in a date), whatever the recogniser preferred. Where a check
 digit fails, the decoder looks for the most likely reading that satisfies it, changing only characters whose
 alternative the recogniser itself found plausible (O/0, I/1, B/8, S/5, Z/2, G/6 ...). Names carry no check digit
 and are never changed. When nothing plausible satisfies a check digit, the printed reading stands and the
@@ -28,7 +31,7 @@ KINDS = {
     "P": "P",  # ICAO 9303: a passport's document code starts with P
     "V": "V",  # a visa's with V
     "I": "ACI",  # an official travel document's (TD1, TD2) with A, C or I
-    "a": LETTERS + "<",  # letters and filler
+    "a": LETTERS + "<",  # letters and filler (names, state codes)
     "n": DIGITS + LETTERS + "<",  # alphanumeric
     "d": DIGITS + "<",  # digits; a filler only where a date part is unknown
     "c": DIGITS + "<",  # check digit
@@ -37,8 +40,6 @@ KINDS = {
 #: An alternative reading is plausible when the recogniser gave it at least this share of the best's
 #: probability. Loose values make any mod-10 check satisfiable by chance: that would be inventing a reading.
 PLAUSIBLE = 0.15
-#: In a state code, a character of the wrong kind is kept as printed when the allowed one is this much less likely.
-KEEP_PRINTED = 0.01
 #: Two characters of one field are changed together only when both alternatives are this plausible.
 PLAUSIBLE_PAIR = 0.4
 #: A field is repaired only when every character left as read is at least this probable: a field read badly
@@ -47,6 +48,9 @@ SURE = 0.5
 #: A glyph cut off by the image's edge (an E missing its lower bar reads as a sure F) reports this share of the
 #: recogniser's probability as its confidence, and no check digit may choose among readings of its fragments.
 CUT_TRUST = 0.3
+#: A state code read as three sure digits is kept as printed (see :func:`_numeric_code`) when every digit is
+#: this much likelier than the best letter.
+KEEP_PRINTED = 0.01
 
 
 #: Characters whose ICAO values differ by a multiple of 10 weigh the same in every check digit (G and 6, S and 8,
@@ -58,16 +62,16 @@ def _layout(fmt: str) -> list[str]:
     """The kind of every position, line by line."""
     names44, names36 = "a" * 39, "a" * 31
     if fmt == "TD3":
-        return ["Pa" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 14 + "cc"]
+        return ["Pn" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 14 + "cc"]
     if fmt == "MRVA":
-        return ["Va" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
+        return ["Vn" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
     if fmt == "TD2":
-        return ["Ia" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
+        return ["In" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
     if fmt == FRA_ID:  # see svs.mrz.parse.FRA_ID_WARNING
-        return ["Ia" + "aaa" + "a" * 25 + "n" * 6, "n" * 12 + "c" + "a" * 14 + "d" * 6 + "c" + "s" + "c"]
+        return ["In" + "aaa" + "a" * 25 + "n" * 6, "n" * 12 + "c" + "a" * 14 + "d" * 6 + "c" + "s" + "c"]
     if fmt == "MRVB":
-        return ["Va" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
-    return ["Ia" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
+        return ["Vn" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
+    return ["In" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
             "a" * 30]
 
 
@@ -97,21 +101,25 @@ def _state_codes(fmt: str) -> list[tuple[int, int]]:
     return [(0, 2), (1, 15)] if fmt == "TD1" else [(0, 2), (1, 10)]
 
 
-def _keep_printed(probs: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
-    """A state code printed with characters its kind does not allow (digits: a known real-world deviation) is
-    reported as printed when the recogniser is sure of them, not replaced by an unlikely letter."""
-    for i in range(start, start + 3):
-        raw = int(np.argmax(probs[ln][i]))
-        if probs[ln][i][chosen[ln][i]] < KEEP_PRINTED * probs[ln][i][raw]:
-            chosen[ln][i] = raw
+def _numeric_code(probs: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
+    """A state code printed as three digits (Romania's identity card prints ``132``: a known real-world
+    deviation that :mod:`svs.mrz.parse` reports as ``mrz.unknown_state``) is reported as printed when the
+    recogniser is sure of every digit, not replaced by unlikely letters. A code mixing letters and a digit
+    (``UT0``) is a letter code with a look-alike misread: the kind decides, and it reads ``UTO``."""
+    raw = [int(np.argmax(probs[ln][i])) for i in range(start, start + 3)]
+    if not all(ALPHABET[c] in DIGITS for c in raw):
+        return
+    if all(probs[ln][i][chosen[ln][i]] < KEEP_PRINTED * probs[ln][i][c]
+           for i, c in zip(range(start, start + 3), raw, strict=True)):
+        chosen[ln][start : start + 3] = raw
 
 
 def _known_code(masked: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
     """Where the code read is no ICAO code, take the most likely plausible reading that is one (O/Q/D, I/T ...)."""
     positions = range(start, start + 3)
     read = "".join(ALPHABET[chosen[ln][i]] for i in positions)
-    if is_known(read) or any(masked[ln][i][chosen[ln][i]] == 0 for i in positions):
-        return  # known, or kept as printed (_keep_printed)
+    if is_known(read) or read.isdigit():
+        return  # known, or printed as digits (_numeric_code)
     options = []
     for i in positions:
         p = masked[ln][i]
@@ -172,7 +180,7 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
         masked.append(m)
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
     for ln, start in _state_codes(fmt):
-        _keep_printed(probs, chosen, ln, start)
+        _numeric_code(probs, chosen, ln, start)
     filler = ALPHABET.index("<")
     # a filler's chevron sits mid-cell: no fragment of another glyph reads as one, so a cut filler is still sure
     untrusted = {(ln, int(i)) for ln, row in enumerate(cut or []) for i in np.flatnonzero(row)

@@ -53,6 +53,7 @@ class Grid:
     cell_t: list[list[float]]  # per line, each cell's centre along the line from the line's first cell
     rows: list[tuple[tuple[float, float], tuple[float, float]]]  # per line: its first cell's centre, its direction
     missing: int = 0  # cells of the MRZ's length beyond the glyphs found on its longest line
+    extra: int = 0  # glyph slots found on the longest line beyond the MRZ's length (a mark beside a line)
 
 
 def _walk(t: np.ndarray, pitch: float) -> np.ndarray:
@@ -127,18 +128,22 @@ def _project(line: Line, origin: np.ndarray, d: np.ndarray, nrm: np.ndarray, sca
 
 def grids_for(candidate: Candidate, flip: bool = False) -> list[Grid]:
     """The candidate's cell grid; where the lines' first or last glyphs were not found (a pen stroke through
-    them, glare), one grid per way the missing cells may be split between the two ends."""
+    them, glare), one grid per way the missing cells may be split between the two ends; where the longest line
+    spans more slots than the MRZ has (a mark on the card beside its first or last glyph, chained with the
+    line), one grid per way of leaving the extra slots out, so that the grid need not start on a glyph that is
+    not part of the MRZ (the decoder's check digits then choose: a grid one slot off reads nothing valid)."""
     first = grid_for(candidate, flip)
-    if first is None or first.missing == 0:
+    if first is None or first.missing == first.extra == 0:
         return [first] if first is not None else []
-    others = [grid_for(candidate, flip, shift=k) for k in range(1, first.missing + 1)]
+    shifts = list(range(1, first.missing + 1)) + [-k for k in range(1, first.extra + 1)]
+    others = [grid_for(candidate, flip, shift=k) for k in shifts]
     return [first] + [g for g in others if g is not None]
 
 
 def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True, shift: int = 0) -> Grid | None:
     """The common cell grid of a candidate's lines; None when no MRZ length fits. *follow_curve* lets the slots
     follow a pitch that changes along the line (perspective); training renders are flat and leave it off.
-    *shift* starts the grid that many cells before the first glyph found."""
+    *shift* starts the grid that many cells before the first glyph found (after it, where negative)."""
     s = candidate.scale
     angle = math.radians(candidate.angle + (180.0 if flip else 0.0))
     d = np.array([math.cos(angle), math.sin(angle)])
@@ -173,7 +178,7 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         anchor = origin + d * start + nrm * off
         p0 = centre + di * float((anchor - centre) @ di)
         rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
-    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs))
+    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs), max(0, n_obs - n))
 
 
 def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:

@@ -22,10 +22,13 @@ from svs.schema import MrzFields, MrzResult
 
 READERS: dict[str, Callable[[np.ndarray], Reading | None]] = {}
 DEFAULT_READER = svs_reader.NAME
-#: Below this probability for its least certain character, a field no check digit covers (names, codes, sex) is
-#: flagged for a person to compare: ``names_low_confidence``, ``low_confidence:<field>`` for the others.
+#: Below this probability for its least certain character, a field no check digit covers (names, codes, sex, a
+#: visa's optional data) is flagged for a person to compare: the warning ``names_low_confidence`` or
+#: ``low_confidence:<field>`` says which, and the reason UNCERTAIN_REASON (verdict refer) sends the item to a
+#: person, so that no reading that nothing verified is accepted on its own.
 LOW_CONFIDENCE = 0.6
-UNCHECKED = ("document_code", "issuing_state", "nationality", "sex")
+UNCHECKED = ("document_code", "issuing_state", "nationality", "sex", "optional_data")
+UNCERTAIN_REASON = "mrz.uncertain_field"
 #: Warning and reason for an MRZ whose glyphs the image's edge cuts off: no check digit chose among their
 #: fragments, and none over them is reported as passed.
 CUT_OFF_WARNING = "glyphs_cut_off"
@@ -65,6 +68,8 @@ def _field_confidence(fmt: str, conf: list[list[float]]) -> dict[str, float]:
         spans = {"document_code": [(0, 0, 2)], "issuing_state": [(0, 2, 5)], "names": [(0, 5, width)],
                  "document_number": [(1, 0, 10)], "nationality": [(1, 10, 13)], "birth_date": [(1, 13, 20)],
                  "sex": [(1, 20, 21)], "expiry_date": [(1, 21, 28)]}
+        if fmt in ("MRVA", "MRVB"):  # a visa's optional data: no check digit covers it
+            spans["optional_data"] = [(1, 28, width)]
     return {k: round(min(conf[ln][i] for ln, a, b in v for i in range(a, b)), 4) for k, v in spans.items()}
 
 
@@ -82,8 +87,11 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
     confidence = _field_confidence(parsed.format, reading.confidence)
     if confidence.get("names", 1.0) < LOW_CONFIDENCE:
         warnings.append("names_low_confidence")  # names carry no check digit: a person should compare them
-    warnings += [f"low_confidence:{name}" for name in UNCHECKED if confidence.get(name, 1.0) < LOW_CONFIDENCE]
+    uncertain = [name for name in UNCHECKED if confidence.get(name, 1.0) < LOW_CONFIDENCE]
+    warnings += [f"low_confidence:{name}" for name in uncertain]
     checks, reasons = dict(parsed.checks), list(parsed.reasons)
+    if uncertain or confidence.get("names", 1.0) < LOW_CONFIDENCE:
+        reasons.append(UNCERTAIN_REASON)  # nothing verified these characters: a person compares them
     if reading.cut_off:
         warnings.append(CUT_OFF_WARNING)
         reasons.append(CUT_OFF_REASON)  # a rescan, while the paper is still on the glass

@@ -4,6 +4,7 @@ own direction) and keeps the reading that validates best."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -149,13 +150,59 @@ def crop(strips: list[np.ndarray]) -> np.ndarray:
                       for s in strips])
 
 
+def ink_grey(image: np.ndarray) -> np.ndarray:
+    """Grey levels in which only black ink is dark: each pixel's lightest channel. An MRZ is printed in black
+    (ICAO 9303 part 3: it must absorb in the near infrared, as carbon black does), while what is printed over
+    and under it on specimens and security paper is coloured: guilloche, a red SPECIMEN overprint, a blue
+    stamp. Those stay light here and neither link glyphs into one blob nor darken a cell."""
+    if image.ndim == 2:
+        return image
+    return np.max(image, axis=2) if image.shape[2] == 3 else cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+
+
 def candidates(grey: np.ndarray) -> list[Candidate]:
     """The candidates worth reading: the first MAX_CANDIDATES of two or three lines."""
     return [c for c in find_candidates(grey)[:MAX_CANDIDATES] if 2 <= len(c.lines) <= 3]
 
 
-def read(image: np.ndarray) -> Reading | None:
+#: Another scale for the last look: glyphs found too small or merged at the first scale separate at 1.5 times it.
+OTHER_SCALE = 1.5
+
+
+def looks(image: np.ndarray) -> Iterator[np.ndarray]:
+    """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass: its grey
+    levels; its lightest channel (:func:`ink_grey`), where it is in colour; turned half round, which shifts every
+    threshold window and resampling grid (a page found at one orientation may be missed at another by a pixel);
+    at another scale."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    yield grey
+    if image.ndim == 3:
+        yield ink_grey(image)
+    yield cv2.rotate(grey, cv2.ROTATE_180)
+    if max(grey.shape) * OTHER_SCALE <= MAX_SCALED_SIDE:
+        yield cv2.resize(grey, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
+    else:
+        yield cv2.resize(grey, None, fx=1 / OTHER_SCALE, fy=1 / OTHER_SCALE, interpolation=cv2.INTER_AREA)
+
+
+#: An image is enlarged for the last look only up to this long side (a larger one is reduced instead).
+MAX_SCALED_SIDE = 3000
+
+
+def read(image: np.ndarray) -> Reading | None:
+    """The best reading over :func:`looks`: the first whose every check digit passes, else the best of all (a
+    legible MRZ with a wrong check digit is still found, and reported invalid)."""
+    best: tuple[tuple[bool, bool, int, float], Reading] | None = None
+    for grey in looks(image):
+        found = _read_grey(grey)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = found
+        if best is not None and best[0][0]:
+            break
+    return best[1] if best is not None else None
+
+
+def _read_grey(grey: np.ndarray) -> tuple[tuple[bool, bool, int, float], Reading] | None:
     model = recogniser()
     readings: list[tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]]] = []
     for cand in candidates(grey):
@@ -172,7 +219,7 @@ def read(image: np.ndarray) -> Reading | None:
     if not readings:
         return None
     readings.sort(key=lambda r: r[0], reverse=True)
-    _, dec, strips = readings[0]
+    score, dec, strips = readings[0]
     others = [r[1].lines for r in readings[1:]]
-    return Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off, dec.unconfirmed,
-                   dec.cut_checks)
+    return score, Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off,
+                          dec.unconfirmed, dec.cut_checks)
