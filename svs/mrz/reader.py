@@ -173,18 +173,22 @@ def looks(image: np.ndarray) -> Iterator[np.ndarray]:
     """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass: its grey
     levels; its lightest channel (:func:`ink_grey`), where it is in colour; turned half round, which shifts every
     threshold window and resampling grid (a page found at one orientation may be missed at another by a pixel);
-    at another scale."""
+    smoothed, which melts a halftone screen, moire or speckle that the threshold would link glyphs through; at
+    another scale."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     yield grey
     if image.ndim == 3:
         yield ink_grey(image)
     yield cv2.rotate(grey, cv2.ROTATE_180)
+    yield cv2.GaussianBlur(grey, (0, 0), SMOOTH_SIGMA)
     if max(grey.shape) * OTHER_SCALE <= MAX_SCALED_SIDE:
         yield cv2.resize(grey, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
     else:
         yield cv2.resize(grey, None, fx=1 / OTHER_SCALE, fy=1 / OTHER_SCALE, interpolation=cv2.INTER_AREA)
 
 
+#: The smoothed look's Gaussian, in pixels: a 300-dpi halftone screen's dots are 2 to 3 pixels apart.
+SMOOTH_SIGMA = 1.2
 #: An image is enlarged for the last look only up to this long side (a larger one is reduced instead).
 MAX_SCALED_SIDE = 3000
 
