@@ -66,7 +66,7 @@ def page_marks(data: bytes, name: str, page: int | None, options: Options) -> Pa
 def _item_marks(root: Path, item: BatchItem, options: Options) -> PageMarks:
     init_process()
     try:
-        return page_marks(read_file(root, item.name, options.limits), item.name, item.page, options)
+        return page_marks(read_file(root, item.path_name, options.limits), item.name, item.page, options)
     except (IntakeError, OSError):
         return PageMarks(unreadable=True)
     except Exception as exc:  # noqa: BLE001 - a page the pre-pass cannot read is processed (and reported) alone
@@ -92,7 +92,7 @@ def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchIte
     """One item of a batch folder, read from disk and processed into the store."""
     store = _store(store_url)
     try:
-        data = read_file(root, item.name, options.limits)
+        data = read_file(root, item.path_name, options.limits)
     except IntakeError as exc:
         return pipeline.process_item(store, batch_id, item.item_id, item.name, b"", item.page, item.declared_type,
                                      options, structure, intake_error=exc.code)

@@ -56,10 +56,22 @@ class BatchManifest(BaseModel):
 @dataclass(frozen=True)
 class BatchItem:
     item_id: str
-    name: str  # file name inside the batch folder
+    name: str  # file name inside the batch folder, as shown and published (see display_name)
     page: int | None  # 1-based page of a multi-page file
     sha256: str
     declared_type: DocumentType | None
+    file: str = ""  # the name to open it by, where that differs from *name* (not valid UTF-8)
+
+    @property
+    def path_name(self) -> str:
+        return self.file or self.name
+
+
+def display_name(name: str) -> str:
+    """A file name as text: scanners and file shares write names in legacy encodings, which Python lists with
+    the undecodable bytes escaped (PEP 383); those cannot go into JSON, a report or a log, so each shows as
+    U+FFFD. The file is still opened by its own name (:attr:`BatchItem.path_name`)."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ def read_manifest(root: Path) -> BatchManifest:
         raise BatchError("batch.json is too large")
     try:
         return BatchManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nesting thousands deep
         raise BatchError(f"batch.json is invalid: {type(exc).__name__}") from exc
 
 
@@ -120,7 +132,7 @@ def derive_batch_id(pairs: list[tuple[str, str]]) -> str:
     """A deterministic id from the batch's content: submitting the same files again gives the same id."""
     h = hashlib.sha256()
     for name, digest in pairs:
-        h.update(hashlib.sha256(name.encode()).digest())
+        h.update(hashlib.sha256(os.fsencode(name)).digest())
         h.update(bytes.fromhex(digest))
     return f"b-{h.hexdigest()[:20]}"
 
@@ -134,12 +146,14 @@ def expand(root: Path, names: list[str], manifest: BatchManifest, limits: Limits
     items: list[BatchItem] = []
     pairs: list[tuple[str, str]] = []
     for index, name in enumerate(names, start=1):
-        declared = parse_declared(manifest.documents.get(name))
+        shown = display_name(name)
+        other = name if shown != name else ""
+        declared = parse_declared(manifest.documents.get(shown))
         try:
             data = read_file(root, name, limits)
         except IntakeError:
             digest = hashlib.sha256(b"").hexdigest()
-            items.append(BatchItem(item_id(index, None), name, None, digest, declared))
+            items.append(BatchItem(item_id(index, None), shown, None, digest, declared, other))
             pairs.append((name, digest))
             continue
         digest = hashlib.sha256(data).hexdigest()
@@ -147,12 +161,13 @@ def expand(root: Path, names: list[str], manifest: BatchManifest, limits: Limits
         try:
             info = probe(data, name, limits)
         except (IntakeError, EngineTimeout):  # processed alone later, where it gets its reason
-            items.append(BatchItem(item_id(index, None), name, None, digest, declared))
+            items.append(BatchItem(item_id(index, None), shown, None, digest, declared, other))
             continue
         if info.multipage:
-            items.extend(BatchItem(item_id(index, p), name, p, digest, declared) for p in range(1, info.pages + 1))
+            items.extend(BatchItem(item_id(index, p), shown, p, digest, declared, other)
+                         for p in range(1, info.pages + 1))
         else:
-            items.append(BatchItem(item_id(index, None), name, None, digest, declared))
+            items.append(BatchItem(item_id(index, None), shown, None, digest, declared, other))
     return items, pairs
 
 

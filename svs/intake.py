@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -145,13 +146,47 @@ def _check_pixels(width: int, height: int, limits: Limits) -> None:
         raise IntakeError("input.too_large", f"{width}x{height} pixels exceeds the pixel limit")
 
 
-def _looks_truncated(data: bytes, content_type: str) -> bool:
-    tail = data[-64:].rstrip(b"\x00")
-    if content_type == JPEG:
-        return b"\xff\xd9" not in tail
-    if content_type == PNG:
-        return b"IEND" not in tail
+#: A marker in a JPEG's entropy-coded data: 0xFF followed by a byte that is neither stuffing (0x00), a restart
+#: marker (0xD0-0xD7) nor fill (0xFF).
+_JPEG_MARKER = re.compile(rb"\xff+([^\x00\xd0-\xd7\xff])")
+_JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    """Whether the JPEG's last scan ends with its end-of-image marker, wherever that is: cameras and scanners
+    often write bytes after it (a second preview, padding, vendor data), which decoders ignore. Walks the
+    marker segments and the scans between them; an embedded thumbnail's end marker lies inside a segment and
+    is skipped with it, so a cut-off file is never taken as complete."""
+    pos = 2
+    n = len(data)
+    while pos + 2 <= n:
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill before a marker
+            pos += 1
+            continue
+        if marker == _JPEG_EOI:
+            return True
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            pos += 2
+            continue
+        end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if pos + 4 > n or end > n:
+            return False
+        pos = end
+        if marker == _JPEG_SOS:  # entropy-coded data up to the next marker
+            found = _JPEG_MARKER.search(data, pos)
+            if found is None:
+                return False
+            pos = found.start(1) - 1
     return False
+
+
+def _looks_truncated(data: bytes, content_type: str) -> bool:
+    if content_type == JPEG:
+        return not _jpeg_complete(data)
+    return False  # a PNG's chunks are walked to IEND by _png_chunks_fit
 
 
 #: PNG's own limit on a chunk's length (PNG specification, 5.3).
@@ -207,9 +242,11 @@ def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
 
 
 def _open_image(data: bytes) -> Image.Image:
+    """Pillow's own guard warns from 89 Mpx and refuses from twice that; svs's limit (:class:`Limits`, checked by
+    :func:`_check_pixels` before any pixel is decoded) is the one that decides, so the warning is not an error."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise IntakeError("input.too_large", "decompression bomb") from exc

@@ -7,19 +7,19 @@ import re
 
 from svs.errors import PoisonMessage
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_SHA = re.compile(r"^[0-9a-f]{64}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def check_id(value: str, what: str = "id") -> str:
     """Ids become parts of keys and paths: letters, digits, dot, dash, underscore; no traversal."""
-    if not isinstance(value, str) or not _ID.match(value) or ".." in value:
+    if not isinstance(value, str) or not _ID.fullmatch(value) or ".." in value:  # fullmatch: "$" allows a "\n"
         raise PoisonMessage("message.bad_id", f"invalid {what}")
     return value
 
 
 def check_sha(value: str) -> str:
-    if not isinstance(value, str) or not _SHA.match(value):
+    if not isinstance(value, str) or not _SHA.fullmatch(value):
         raise PoisonMessage("message.bad_sha256", "invalid sha256")
     return value
 

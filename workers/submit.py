@@ -49,8 +49,8 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
         "expected_items": batch.manifest.expected_items,
         "items": [
             {"item_id": i.item_id, "name": i.name, "page": i.page, "sha256": i.sha256,
-             "inbox_key": inbox.get(i.name), "declared_type": i.declared_type,
-             "intake_error": refused.get(i.name), "structure": st.model_dump(mode="json")}
+             "inbox_key": inbox.get(i.path_name), "declared_type": i.declared_type,
+             "intake_error": refused.get(i.path_name), "structure": st.model_dump(mode="json")}
             for i, st in zip(batch.items, structures, strict=True)
         ],
     }

@@ -58,6 +58,14 @@ KEEP_PRINTED = 0.01
 TWINS = np.array([[char_value(a) % 10 == char_value(b) % 10 and a != b for b in ALPHABET] for a in ALPHABET])
 
 
+#: Letters and digits that OCR-B's shapes make look alike (ICAO 9303 part 3 and ISO 1073-2 design them apart,
+#: but print, blur and low resolution bring them back together).
+LOOKALIKE_PAIRS = ("O0", "Q0", "D0", "I1", "B8", "S5", "Z2", "G6")
+LOOKALIKES = np.zeros((len(ALPHABET), len(ALPHABET)), np.float32)
+for _a, _b in LOOKALIKE_PAIRS:
+    LOOKALIKES[ALPHABET.index(_a), ALPHABET.index(_b)] = LOOKALIKES[ALPHABET.index(_b), ALPHABET.index(_a)] = 1.0
+
+
 def _layout(fmt: str) -> list[str]:
     """The kind of every position, line by line."""
     names44, names36 = "a" * 39, "a" * 31
@@ -206,10 +214,13 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     for ln, start in _state_codes(fmt):
         _known_code(masked, chosen, ln, start)
     lines = ["".join(ALPHABET[i] for i in row) for row in chosen]
-    # confidence is the recogniser's own probability, before the position's kind narrowed the choice: a letter
-    # forced by the rules (the P of a passport) is only as sure as the pixels made it
-    conf = [[float(p[i, c]) * (CUT_TRUST if (ln, i) in untrusted else 1.0) for i, c in enumerate(row)]
-            for ln, (p, row) in enumerate(zip(probs, chosen, strict=True))]
+    # confidence is the recogniser's own probability, before the position's kind narrowed the choice (a letter
+    # forced by the rules, the P of a passport, is only as sure as the pixels made it), plus that of the chosen
+    # character's look-alikes of the kind the position does not allow: an O in a state code is not made unsure
+    # by the 0 it resembles, since ICAO allows no digit there
+    conf = [[float(p[i, c] + p[i] @ (LOOKALIKES[c] * (1.0 - m[i]))) * (CUT_TRUST if (ln, i) in untrusted else 1.0)
+             for i, c in enumerate(row)]
+            for ln, (p, m, row) in enumerate(zip(probs, _masks(fmt), chosen, strict=True))]
     ll = float(sum(math.log(max(c, 1e-9)) for row in conf for c in row))
     # a field that fails its check is reported invalid already; the composite's fields are reported each
     unconfirmed = [name for name, spans, check in checks if name != "composite"
