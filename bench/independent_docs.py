@@ -161,8 +161,9 @@ def guilloche(size: tuple[int, int], rng: np.random.Generator, tint: tuple[int, 
     cx, cy = float(rng.uniform(0, w)), float(rng.uniform(0, h))
     for k in range(int(rng.integers(6, 14))):
         radius = (k + 1) * max(w, h) / 14
-        pts = [(cx + (radius + radius * 0.08 * math.sin(9 * t)) * math.cos(t),
-                cy + (radius + radius * 0.08 * math.sin(9 * t)) * math.sin(t)) for t in np.linspace(0, 2 * math.pi, 400)]
+        ring = [radius * (1 + 0.08 * math.sin(9 * t)) for t in np.linspace(0, 2 * math.pi, 400)]
+        pts = [(cx + r * math.cos(t), cy + r * math.sin(t))
+               for r, t in zip(ring, np.linspace(0, 2 * math.pi, 400), strict=True)]
         d.line(pts, fill=colour, width=1)
     for k in range(int(rng.integers(10, 30))):
         y0 = k * h / 20

@@ -134,8 +134,9 @@ def _dpi_of(img: Image.Image) -> float | None:
             value = float(dpi[0])
         except (TypeError, ValueError):
             return None
-        # JFIF writes 1 (aspect ratio only) or 72 (a default) when the scanner said nothing useful
-        return value if value >= 50 else None
+        # JFIF writes 1 (aspect ratio only) or 72 (a default) when the scanner said nothing useful. PNG stores
+        # pixels per metre: 200 dpi comes back as 199.9996, so the value is rounded to a tenth of a dpi
+        return round(value, 1) if value >= 50 else None
     return None
 
 

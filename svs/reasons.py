@@ -1,7 +1,7 @@
 """Reason codes: the single source of truth for every code svs emits.
 
 Each code carries the verdict it leads to on its own and a plain-words explanation for operators.
-The codes named in the contract (``../shared/CONTRACT.md``) must never be renamed or removed.
+The codes named in the contract (``docs/contract.md``) must never be renamed or removed.
 """
 
 from __future__ import annotations

@@ -121,3 +121,32 @@ def test_run_json_with_applications_prints_them_before_the_summary(sample_batch:
     assert application["application_id"] == "PA-2026-004211" and len(application["items"]) == 10
     assert application["checks"] == {"surname": "match", "birth_date": "match", "document_number": "match"}
     assert all(x["application_id"] == "PA-2026-004211" for x in lines[:-2])
+
+
+def test_a_file_name_that_is_not_utf8_is_processed_and_shown_with_a_replacement_character(
+        sample_batch: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "legacy"
+    batch.mkdir()
+    (batch / "05-passport.jpg").write_bytes((sample_batch / "05-passport.jpg").read_bytes())
+    os.close(os.open(os.fsencode(batch) + b"/ph\xf6to.jpg", os.O_CREAT | os.O_WRONLY))  # Latin-1 name, empty file
+    out = svs("run", str(batch), "--store", str(tmp_path / "store"), "--json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    names = {x["source"]["name"]: x for x in lines if x["kind"] == "item"}
+    assert set(names) == {"05-passport.jpg", "ph\ufffdto.jpg"}
+    assert names["ph\ufffdto.jpg"]["reasons"] == ["input.empty"]
+
+
+def test_a_batch_json_nested_thousands_deep_is_refused_clearly(sample_batch: Path, tmp_path: Path) -> None:
+    (sample_batch / "batch.json").write_text("[" * 100_000 + "]" * 100_000)
+    out = svs("run", str(sample_batch), "--store", str(tmp_path / "store"), "--json")
+    assert out.returncode != 0 and "batch.json is invalid" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_id_with_a_trailing_newline_is_refused() -> None:
+    from svs.errors import PoisonMessage
+    from svs.keys import check_id
+
+    assert check_id("desk-7") == "desk-7"
+    with pytest.raises(PoisonMessage):
+        check_id("desk-7\n")

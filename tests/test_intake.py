@@ -4,6 +4,7 @@ import io
 import struct
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -184,3 +185,34 @@ def test_pdf_pages_are_rendered_in_a_child_process_the_caller_outlives() -> None
     assert abs(pixels.shape[0] - 800 / 72 * 300) <= 1 and abs(pixels.shape[1] - 600 / 72 * 300) <= 1
     size = pdfium.render(buf.getvalue(), 0, 300, 1000, 10**5)  # over the pixel limit: measured, not rendered
     assert isinstance(size, tuple) and abs(size[0] - 2500) <= 1 and abs(size[1] - 3333) <= 1
+
+
+def test_a_complete_jpeg_followed_by_trailing_bytes_is_read(form_jpeg: bytes) -> None:
+    # cameras and scanners write a second preview, padding or vendor data after the end-of-image marker
+    data = form_jpeg + b"\x00" * 100 + b"VENDOR" + bytes(range(256)) * 16
+    info = probe(data, "trailing.jpg")
+    assert load_page(data, info, None).grey_half.size > 0
+
+
+def test_a_cut_jpeg_whose_thumbnail_ends_in_an_end_marker_is_still_truncated(form_page: np.ndarray) -> None:
+    # the end marker of an EXIF thumbnail inside an APP1 segment must not pass for the image's own
+    thumb = io.BytesIO()
+    Image.fromarray(form_page[:64, :64]).save(thumb, "JPEG")
+    app1 = b"Exif\x00\x00" + thumb.getvalue()
+    buf = io.BytesIO()
+    Image.fromarray(form_page).save(buf, "JPEG")
+    full = buf.getvalue()
+    data = full[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + full[2:]
+    assert probe(data, "whole.jpg").content_type == JPEG
+    assert _code(data[: len(data) * 2 // 3]) == "input.unreadable"
+
+
+def test_a_jpeg_under_the_pixel_limit_but_over_pillows_warning_is_accepted() -> None:
+    # 10,950 x 10,950 = 119.9 Mpx: under svs's 120 Mpx, over the 89 Mpx at which Pillow warns of a bomb
+    ok, buf = cv2.imencode(".jpg", np.full((10_950, 10_950), 255, np.uint8))
+    assert ok
+    info = probe(buf.tobytes(), "large.jpg")
+    assert (info.content_type, info.pages) == (JPEG, 1)
+    with pytest.raises(IntakeError) as exc:
+        probe(buf.tobytes(), "large.jpg", Limits(max_pixels=100_000_000))
+    assert exc.value.code == "input.too_large"

@@ -189,3 +189,12 @@ def test_real_portraits_framed_as_passport_photos_pass(shared_data: Path) -> Non
     for b in photoset.real_bases(shared_data / "faces"):
         r = check_photo(photoset.frame(photoset.plain(b, rng), b, 0.7))
         assert r.reasons == [], (b.name, [f.text for f in r.failures])
+
+
+def test_a_blown_out_photo_without_a_detectable_face_says_too_bright(sample_batch: Path) -> None:
+    img = cv2.imread(str(sample_batch / "06-photo.jpg"))
+    blown = np.clip(img.astype(np.float32) * 3.0, 0, 255).astype(np.uint8)
+    r = check_photo(blown)
+    assert "photo.no_face" in r.reasons and "photo.too_bright" in r.reasons
+    dark = (img.astype(np.float32) * 0.05).astype(np.uint8)
+    assert "photo.too_dark" in check_photo(dark).reasons

@@ -83,3 +83,25 @@ def test_every_measure_has_its_threshold_recorded(gen, form_page: np.ndarray) ->
     q = _measure(gen, form_page)
     assert {"min_dpi", "min_sharpness", "max_skew_deg", "min_contrast"} <= set(q.thresholds)
     assert q.thresholds["max_skew_deg"] == 2.0 and q.thresholds["min_dpi"] == 200
+
+
+def test_a_page_whose_paper_reads_a_third_of_white_is_too_dark(gen) -> None:  # type: ignore[no-untyped-def]
+    page = gen.form_page("PA-1", 1, np.random.default_rng(4))  # greyscale
+    for paper in (75, 90):  # the white paper scanned at these grey levels, ink in proportion
+        dark = (page.astype(np.float32) * paper / float(np.median(page))).astype(np.uint8)
+        q = measure(QualityInput(dark, 1.0, 300), dark.shape[1], dark.shape[0])
+        assert "page.too_dark" in q.reasons, q.measures["brightness"]
+
+
+def test_a_200_dpi_png_is_not_low_resolution() -> None:
+    import io
+
+    from PIL import Image
+
+    from svs.intake import load_page, probe
+
+    buf = io.BytesIO()
+    Image.new("L", (1654, 2339), 250).save(buf, "PNG", dpi=(200, 200))  # stored as 7874 pixels per metre
+    data = buf.getvalue()
+    page = load_page(data, probe(data, "a4.png"), None)
+    assert page.dpi == 200.0

@@ -60,7 +60,7 @@ TWINS = np.array([[char_value(a) % 10 == char_value(b) % 10 and a != b for b in 
 
 #: Letters and digits that OCR-B's shapes make look alike (ICAO 9303 part 3 and ISO 1073-2 design them apart,
 #: but print, blur and low resolution bring them back together).
-LOOKALIKE_PAIRS = ("O0", "Q0", "D0", "I1", "B8", "S5", "Z2", "G6")
+LOOKALIKE_PAIRS = (("O", "0"), ("Q", "0"), ("D", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2"), ("G", "6"))
 LOOKALIKES = np.zeros((len(ALPHABET), len(ALPHABET)), np.float32)
 for _a, _b in LOOKALIKE_PAIRS:
     LOOKALIKES[ALPHABET.index(_a), ALPHABET.index(_b)] = LOOKALIKES[ALPHABET.index(_b), ALPHABET.index(_a)] = 1.0

@@ -64,6 +64,11 @@ def measure(image: np.ndarray, t: PhotoThresholds, dpi: float | None = None,
     if image.ndim == 2:
         m["colour"] = 0.0
     if not found:
+        # a face the detector cannot see may be lost to the exposure: say so (the same rules as a face's, on the
+        # whole photo), so that the operator hears "too bright" rather than only "no face"
+        lightness = lab[:, :, 0]
+        m["highlight"] = round(float(np.percentile(lightness, 99)), 1)
+        m["photo_clipped"] = round(float((lightness >= 250).mean()), 4)
         return m, found
     main = found[0]
     face_width = float(main.box[2])
@@ -123,7 +128,7 @@ def check_photo(image: np.ndarray, t: PhotoThresholds = DEFAULT_PROFILE.photo, d
         reasons.append("photo.multiple_faces")
     failures = rules.judge(m, t) if len(found) == 1 else [
         f for f in rules.judge(m, t) if f.reason in ("photo.low_resolution", "photo.wrong_aspect_ratio",
-                                                      "photo.not_colour")]
+                                                      "photo.not_colour", "photo.too_dark", "photo.too_bright")]
     reasons.extend(rules.reasons_of(failures))
     result_faces = [Face(box=d.box, confidence=round(d.confidence, 4), landmarks=d.landmarks) for d in found]
     return PhotoResult(compliant=not reasons, reasons=list(dict.fromkeys(reasons)), measures=m, faces=result_faces,

@@ -83,6 +83,8 @@ RULES: tuple[Rule, ...] = (
          "the face is too bright (lightness {value:.0f}, at most {limit:.0f})"),
     Rule("photo.too_bright", "face_clipped", lambda t: t.max_face_clipped, _above,
          "{value:.0%} of the face is washed out to white, at most {limit:.0%} allowed"),
+    Rule("photo.too_bright", "photo_clipped", lambda t: t.max_photo_clipped, _above,
+         "{value:.0%} of the photo is washed out to white, at most {limit:.0%} allowed"),
     Rule("photo.uneven_lighting", "lighting_difference", lambda t: t.max_lighting_difference, _above,
          "one side of the face is {value:.0f} levels darker than the other, at most {limit:.0f} allowed"),
     Rule("photo.blurred", "face_sharpness", lambda t: t.min_face_sharpness, _below,
