@@ -2,8 +2,11 @@
 """MRZ reading: svs's reader and PassportEye side by side, in one run, one core; also ``tesseract`` (svs's
 locator, Tesseract reading the levelled lines), which isolates what svs's own recogniser and decoder add.
 
-    .venv/bin/python bench/bench_mrz.py [--generated 500] [--baseline-generated 30]
+    .venv/bin/python bench/bench_mrz.py [--generated 500] [--independent 240] [--baseline-generated 30]
 
+Three sets side by side: the training generator's documents, the independent generator's
+(``bench/independent_docs.py``: written apart, never used to train or tune; other layouts, backgrounds,
+overprints, halftone, curved pages, digits in document codes, wrong printed check digits) and the real images.
 Sets: the real images of ../shared/data with `certain` or `high` ground truth (skipped where absent), and
 generated documents of all five formats (fixtures/generate.py, seeds the training never saw) at 150 to 600 dpi
 equivalent, with blur, noise, ink spread, uneven light, JPEG, any right-angle orientation and up to 10 degrees
@@ -35,6 +38,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 
 import cv2  # noqa: E402
 import generate  # noqa: E402
+import independent_docs  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -102,6 +106,11 @@ def a4_set(n: int) -> list[tuple[str, np.ndarray, list[str]]]:
     return out
 
 
+def independent_set(n: int) -> list[tuple[str, np.ndarray, list[str]]]:
+    """Documents of the evaluation-only generator (bench/independent_docs.py); the key ends with the format."""
+    return [(doc.key, doc.image, doc.lines) for doc in independent_docs.documents(n)]
+
+
 def run(reader: str, cases: list[tuple[str, np.ndarray, list[str]]]) -> dict[str, float]:
     return side_by_side((reader,), cases)[reader]
 
@@ -163,6 +172,7 @@ def show(name: str, r: dict[str, float]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--generated", type=int, default=500)
+    ap.add_argument("--independent", type=int, default=240, help="documents of the independent generator")
     ap.add_argument("--baseline-generated", type=int, default=30)
     ap.add_argument("--a4", type=int, default=20, help="full A4 pages at 300 dpi with a passport on them")
     args = ap.parse_args()
@@ -180,6 +190,10 @@ def main() -> None:
     print("generated documents, all formats, degraded, any orientation:")
     results["svs-gen"] = run("svs", gen)
     show("svs", results["svs-gen"])
+    if args.independent:
+        print("independent generator (bench/independent_docs.py: never used for training or tuning):")
+        results["svs-ind"] = run("svs", independent_set(args.independent))
+        show("svs", results["svs-ind"])
     if args.a4:
         print("full A4 pages at 300 dpi, a passport data page anywhere on them:")
         results["svs-a4"] = run("svs", a4_set(args.a4))
@@ -189,6 +203,12 @@ def main() -> None:
     show(f"svs (first {len(base)})", results["svs-gen-sub"])
     show(f"passporteye (first {len(base)})", results["pe-gen-sub"])
     show(f"tesseract (first {len(base)})", results["tess-gen-sub"])
+    print("side by side (svs):            exact    silent  flagged  median ms")
+    for label, key in (("training generator", "svs-gen"), ("independent generator", "svs-ind"),
+                       ("real images", "svs-real")):
+        if key in results:
+            r = results[key]
+            print(f"  {label:26s} {r['exact']:7.1%}  {r['silent']:6.0f}  {r['flagged']:7.0f}  {r['median_ms']:9.1f}")
     for key in ("real", "gen-sub"):
         if f"pe-{key}" in results:
             ratio = results[f"pe-{key}"]["median_ms"] / max(results[f"svs-{key}"]["median_ms"], 1e-6)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from svs import memory, pipeline
 from svs.applications import build_applications, store_application
-from svs.batch import Batch, BatchItem, load_batch, read_file
+from svs.batch import Batch, BatchItem, claim_batch_id, load_batch, read_file
 from svs.errors import EngineTimeout, IntakeError
 from svs.intake import load_page, probe, sha256_hex
 from svs.log import get_logger
@@ -141,6 +141,7 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
     batch = load_batch(path, options.limits)
     store = open_store(store_url)
     store.check()
+    claim_batch_id(store, batch)
     if on_start is not None:
         on_start(len(batch.items))
     jobs = jobs or os.cpu_count() or 1

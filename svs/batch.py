@@ -15,11 +15,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from svs import keys
 from svs.doctype import parse_declared
-from svs.errors import EngineTimeout, IntakeError, PoisonMessage, SvsError
+from svs.errors import EngineTimeout, IntakeError, ObjectConflict, PoisonMessage, SvsError
 from svs.intake import DEFAULT_LIMITS, Limits, probe
 from svs.keys import check_id
 from svs.schema import DocumentType
+from svs.storage.base import Store
 
 MANIFEST_NAME = "batch.json"
 MAX_MANIFEST_BYTES = 1024 * 1024
@@ -28,6 +30,13 @@ MAX_FILES = 10_000
 
 class BatchError(SvsError):
     code = "batch.invalid"
+
+
+class BatchIdConflict(BatchError):
+    """The batch id is already claimed in the store by a batch of other files: a batch is never merged into
+    another (its items would share numbers and its summary mix two scans)."""
+
+    code = "batch.id_conflict"
 
 
 class BatchManifest(BaseModel):
@@ -126,6 +135,23 @@ def read_file(root: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
             return fh.read(limits.max_bytes + 1)
     finally:
         os.close(fd)
+
+
+def content_claim(batch: Batch) -> bytes:
+    """What claims a batch id in the store: the batch's files, each by name and SHA-256, in batch order. The same
+    files give the same claim, so a batch run again (an interrupted run, a second report) is accepted."""
+    body = {"batch_id": batch.batch_id,
+            "files": [[display_name(i.path_name), i.sha256] for i in batch.items if i.page in (None, 1)]}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def claim_batch_id(store: Store, batch: Batch) -> None:
+    """Claim the batch's id in the store for its files, create-only, before anything of it is stored: raises
+    :class:`BatchIdConflict` where the id is already claimed by other files."""
+    try:
+        store.put(keys.batch_claim(batch.batch_id), content_claim(batch), "batch_claim", "application/json")
+    except ObjectConflict:
+        raise BatchIdConflict("this batch id is already used in the store by a batch of other files") from None
 
 
 def derive_batch_id(pairs: list[tuple[str, str]]) -> str:

@@ -52,6 +52,11 @@ def batch_manifest(batch_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/manifest.json"
 
 
+def batch_claim(batch_id: str) -> str:
+    """The object that claims a batch id for one set of files (svs.batch.content_claim)."""
+    return f"batches/{check_id(batch_id, 'batch id')}/claim.json"
+
+
 def batch_summary(batch_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/summary.json"
 

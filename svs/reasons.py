@@ -87,6 +87,8 @@ _ALL: tuple[Reason, ...] = (
     _R("form.mismatch_surname", Verdict.REFER, "The surname on the form differs from the passport."),
     _R("form.mismatch_birth_date", Verdict.REFER, "The date of birth on the form differs from the passport."),
     _R("form.mismatch_document_number", Verdict.REFER, "The passport number on the form differs."),
+    _R("batch.id_conflict", Verdict.REJECTED, "The batch id is already used by a batch of other files: the batch "
+       "was refused and nothing of it stored. Give it a new id."),
     _R("batch.duplicate_item", Verdict.REFER, "The same file was already submitted."),
     _R("batch.unreadable_marker", Verdict.RESCAN,
        "This looks like a separator or reference sheet but its barcode could not be read: rescan it."),

@@ -150,3 +150,20 @@ def test_an_id_with_a_trailing_newline_is_refused() -> None:
     assert check_id("desk-7") == "desk-7"
     with pytest.raises(PoisonMessage):
         check_id("desk-7\n")
+
+
+def test_a_batch_id_already_used_by_other_files_is_refused_and_nothing_stored(sample_batch: Path,
+                                                                               tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, name in ((first, "05-passport.jpg"), (second, "06-photo.jpg")):
+        folder.mkdir()
+        (folder / name).write_bytes((sample_batch / name).read_bytes())
+        (folder / "batch.json").write_text(json.dumps({"batch_id": "desk-7-monday"}))
+    assert svs("run", str(first), "--store", str(store), "--json").returncode == 0
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    again = svs("run", str(first), "--store", str(store), "--json")
+    assert again.returncode == 0, "the same files under the same id: a run again, accepted"
+    out = svs("run", str(second), "--store", str(store), "--json")
+    assert out.returncode == 1 and "batch.id_conflict" in out.stderr
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before

@@ -8,15 +8,11 @@ from pathlib import Path
 
 from svs import keys
 from svs.api import batch_structure
-from svs.batch import load_batch, read_file
-from svs.errors import IntakeError, ObjectConflict, SvsError
+from svs.batch import BatchIdConflict, claim_batch_id, load_batch, read_file
+from svs.errors import IntakeError, ObjectConflict
 from svs.intake import EXTENSIONS, sha256_hex, sniff
 from svs.pipeline import Options
 from svs.storage import open_store
-
-
-class SubmitError(SvsError):
-    code = "submit.failed"
 
 
 def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> tuple[str, int]:
@@ -29,6 +25,7 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
     batch = load_batch(path)
     store = open_store(store_url)
     store.check()
+    claim_batch_id(store, batch)
     # which application each page belongs to is decided here, in batch order, before any worker sees a page
     structures = batch_structure(batch, Options())
     inbox: dict[str, str] = {}
@@ -58,7 +55,7 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
     try:
         store.put(keys.batch_manifest(batch.batch_id), body, "batch_manifest", "application/json")
     except ObjectConflict:
-        raise SubmitError("this batch id was already used for different files") from None
+        raise BatchIdConflict("this batch id is already used in the store by a batch of other files") from None
     for item in batch.items:
         actors.process.send(batch_id=batch.batch_id, item_id=item.item_id, store_url=store.url)
     return batch.batch_id, len(batch.items)
