@@ -30,6 +30,13 @@ QUICK_MIN_GLYPH = 8.0
 QUICK_SURE_GLYPH = 16.0
 MIN_GLYPHS = 20
 MIN_PIECE = 3
+#: Pieces of one line are joined across a gap of up to FAR_GAP glyph heights where the gap keeps the pieces'
+#: pitch (within IN_STEP of a whole number of pitches): a SPECIMEN overprint or glare across the middle of a
+#: line links its glyphs into larger blobs and splits the chain; a line of glyphs at another pitch does not join.
+FAR_GAP = 16.0
+IN_STEP = 0.15
+#: A line's step between glyph centres may span this many pitches (glyphs the chain missed in between).
+MAX_STEP = 16.0
 #: Two directions agree within this many degrees: glyph centroids wander by up to a sixth of the glyph height
 #: (a 7 is top-heavy), which tilts the step between neighbours by up to about 15 degrees.
 AGREE_DEG = 20.0
@@ -164,7 +171,7 @@ def _as_line(idx: list[int], centres: np.ndarray, sizes: np.ndarray) -> Line | N
         return None
     ratio = steps / pitch
     # a regular pitch; a few touching glyphs (one blob, not chained) leave a gap the cell grid fills later
-    if float(np.mean(np.abs(ratio - np.round(ratio)) < 0.25)) < 0.8 or ratio.max() > 5.5:
+    if float(np.mean(np.abs(ratio - np.round(ratio)) < 0.25)) < 0.8 or ratio.max() > MAX_STEP:
         return None
     angle = math.degrees(math.atan2(direction[1], direction[0]))
     return Line(pts[:, 0], pts[:, 1], glyph, angle, pitch)
@@ -300,6 +307,8 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
         return i
 
     means = np.array([m for m, _, _ in info]).reshape(-1, 2)
+    pitches = [median(np.diff(np.sort((centres[idx] - m) @ d))) if len(idx) > 1 else 0.0
+               for idx, (m, d, _) in zip(pieces, info, strict=True)]
     glyphs = np.array([g for _, _, g in info])
     order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
     for a in order:
@@ -319,12 +328,21 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
                 continue
             t_b = (pts_b - mean_a) @ d_a
             gap = max(float(t_b.min() - t_a.max()), float(t_a.min() - t_b.max()))
-            if gap < 4.0 * g_a:
+            if gap < 4.0 * g_a or (gap < FAR_GAP * g_a and _in_step(gap, pitches[a])):
                 parent[root(b)] = root(a)
     merged: dict[int, list[int]] = {}
     for i, idx in enumerate(pieces):
         merged.setdefault(root(i), []).extend(idx)
     return list(merged.values())
+
+
+def _in_step(gap: float, pitch: float) -> bool:
+    """Whether a gap between two pieces of a line is a whole number of the first piece's pitches: the glyphs
+    in between are there but were not chained (an overprint or glare linked them into larger blobs)."""
+    if pitch <= 0:
+        return False
+    steps = gap / pitch
+    return abs(steps - round(steps)) < IN_STEP
 
 
 def median(values: np.ndarray | list[float]) -> float:
