@@ -108,7 +108,7 @@ def best_reading(probs: list[np.ndarray], cut: list[np.ndarray] | None = None,
         return None
     decodings = []
     for f in FAMILY.get(fmt, (fmt,)):  # passport or visa: the whole reading decides, not one letter
-        if f in VISAS and probs[0][0][V] < CLEAR_LETTER:
+        if f in VISAS and not _visa_letter(probs[0][0], fmt):
             continue  # a visa has fewer check digits: a passport must not pass as one on a smudged letter
         decodings.append(decode(probs, f, cut))
         if f == "TD2" and decodings[-1].lines[0].startswith(FRA_ID_PREFIX):
@@ -116,6 +116,19 @@ def best_reading(probs: list[np.ndarray], cut: list[np.ndarray] | None = None,
     scored = [(_score(dec), dec) for dec in decodings
               if float(np.mean([c for row in dec.confidence for c in row])) >= MIN_MEAN_CONFIDENCE]
     return max(scored, key=lambda sd: sd[0], default=None)
+
+
+#: The first letters of the passport and identity-card formats a visa's shape shares (ICAO 9303 parts 4 to 6).
+NOT_VISA_LETTERS = {"TD3": "P", "MRVA": "P", "TD2": "ACI", "MRVB": "ACI"}
+
+
+def _visa_letter(first: np.ndarray, fmt: str) -> bool:
+    """Whether the first glyph may be a visa's V: read clearly, or likelier than every letter the passport or
+    identity-card format allows there. A V read at 0.6 beside a P at 0.3 still opens the visa's reading; the
+    decoder's check digits and :func:`_score` then choose (a passport keeps its two extra check digits, and a
+    document code read below confidence is referred, :data:`svs.mrz.read.UNCERTAIN_REASON`)."""
+    others = max(float(first[ALPHABET.index(c)]) for c in NOT_VISA_LETTERS[fmt])
+    return float(first[V]) >= CLEAR_LETTER or float(first[V]) > others
 
 
 def _first_look(model: Recogniser, view: View) -> np.ndarray:
