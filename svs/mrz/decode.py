@@ -122,6 +122,22 @@ def _numeric_code(probs: list[np.ndarray], chosen: list[list[int]], ln: int, sta
         chosen[ln][start : start + 3] = raw
 
 
+FILLER = ALPHABET.index("<")
+DIGIT_INDEX = [ALPHABET.index(c) for c in DIGITS]
+
+
+def _whole_date_parts(masked: list[np.ndarray], chosen: list[list[int]], span: tuple[int, int, int]) -> None:
+    """A date's unknown parts are written with fillers whole (ICAO 9303 part 3: ``YYMM<<`` when the day is not
+    known), so a filler beside a digit in one part (``95<912``) is a misread digit, the 0 that weighs the same
+    in the check digit as a filler: the part's filler becomes its likeliest digit."""
+    ln, a, _ = span
+    for part in (a, a + 2, a + 4):
+        pair = (chosen[ln][part], chosen[ln][part + 1])
+        if (pair[0] == FILLER) != (pair[1] == FILLER):
+            i = part if pair[0] == FILLER else part + 1
+            chosen[ln][i] = DIGIT_INDEX[int(np.argmax(masked[ln][i][DIGIT_INDEX]))]
+
+
 def _known_code(masked: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
     """Where the code read is no ICAO code, take the most likely plausible reading that is one (O/Q/D, I/T ...)."""
     positions = range(start, start + 3)
@@ -189,6 +205,10 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
     for ln, start in _state_codes(fmt):
         _numeric_code(probs, chosen, ln, start)
+    checks = _checks(fmt)
+    for name, spans, _ in checks:
+        if name.endswith("_date"):
+            _whole_date_parts(masked, chosen, spans[0])
     filler = ALPHABET.index("<")
     # a filler's chevron sits mid-cell: no fragment of another glyph reads as one, so a cut filler is still sure
     untrusted = {(ln, int(i)) for ln, row in enumerate(cut or []) for i in np.flatnonzero(row)
@@ -197,7 +217,6 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     # a check digit passing over a fragment verifies nothing (an F cut in half reads as a P, whose value differs
     # by 10 and passes the same check): such a check is never repaired, and is reported
     cut_checks: list[str] = []
-    checks = _checks(fmt)
     for name, spans, (cl, cp) in checks:
         positions = [(ln, i) for ln, a, b in spans for i in range(a, b)] + [(cl, cp)]
         if untrusted.intersection(positions):

@@ -261,7 +261,7 @@ def _search(grey: np.ndarray, scale: float) -> list[Candidate]:
         while changed and len(group) < 3:  # a line may join only once its neighbour has
             changed = False
             for j in range(i + 1, len(lines)):
-                b = lines[j]
+                b = lines[j] = _facing(lines[j], a.angle)
                 if j in used or len(group) == 3 or abs(_angle_diff(a.angle, b.angle)) > 4:
                     continue
                 pts = np.stack([b.xs, b.ys], 1)
@@ -356,6 +356,16 @@ def median(values: np.ndarray | list[float]) -> float:
 def _upper_median(values: np.ndarray) -> float:
     """The middle value (the upper one of an even count): np.median's overhead dominates on a few values."""
     return float(np.sort(values)[len(values) // 2])
+
+
+def _facing(line: Line, angle: float) -> Line:
+    """The line read the way that faces within 90 degrees of *angle*. A line's direction is found only up to a
+    half turn (:func:`_as_line` takes the one pointing right), so two lines of one MRZ standing exactly upright
+    may come out at -90 and +90 degrees: turned to agree, they group."""
+    if abs(_angle_diff(angle, line.angle)) <= 90:
+        return line
+    return Line(line.xs[::-1].copy(), line.ys[::-1].copy(), line.height, _angle_diff(line.angle + 180.0, 0.0),
+                line.pitch)
 
 
 def _angle_diff(a: float, b: float) -> float:
