@@ -17,7 +17,8 @@ import generate as g
 
 from svs.quality import QualityInput, measure
 
-SHOWN = ("sharpness", "skew_deg", "contrast", "brightness", "darkest_1pct", "edge_ink", "ink_coverage")
+SHOWN = ("sharpness", "axis_sharpness", "skew_deg", "contrast", "brightness", "darkest_1pct", "edge_ink",
+         "ink_coverage")
 
 
 def row(img: np.ndarray, name: str, dpi: int = 300) -> None:
@@ -33,6 +34,11 @@ def main() -> None:
         row(page, nm)
         for s in (0.8, 1.2, 1.6, 2.0, 2.5, 3.0):
             row(g.blur(page, s), f"{nm} blur{s}")
+        for length in (5, 7, 9, 11, 15, 21):  # motion along the paper's travel (y) and across it (x)
+            kernel = np.zeros((length, length), np.float32)
+            kernel[length // 2, :] = 1.0 / length
+            row(cv2.filter2D(page, -1, kernel), f"{nm} motion-x{length}")
+            row(cv2.filter2D(page, -1, kernel.T), f"{nm} motion-y{length}")
         for d in (-6, -3, -1.5, 1, 2.5, 10):
             row(g.rotate(page, d), f"{nm} rot{d}")
         row(g.darken(page), f"{nm} dark")

@@ -107,11 +107,15 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
     _, ink = cv2.threshold(work, ink_level, 255, cv2.THRESH_BINARY_INV)
 
     # Sharpness: the strongest edges' Laplacian response, relative to the page's ink contrast, at WORK_DPI.
+    # Each axis's second derivative alone as well: a sheet that moved in the feeder smears edges along one axis
+    # only, which the Laplacian (their sum) hides behind the other axis's sharp edges.
+    axis_sharpness: float | None = None
     if ink_coverage > 0.0005 and contrast >= t.min_contrast.value:
+        near_ink = cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0
         lap = np.abs(cv2.Laplacian(work, cv2.CV_16S, ksize=3))
-        edge_vals = lap[cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0]
-        top = float(np.percentile(edge_vals, 95)) if edge_vals.size else 0.0
-        sharpness = top * 100.0 / max(contrast, 1) if contrast else 0.0
+        sharpness = _edge_strength(lap, near_ink, contrast)
+        axis_sharpness = min(_edge_strength(np.abs(cv2.Sobel(work, cv2.CV_16S, 2, 0, ksize=3)), near_ink, contrast),
+                             _edge_strength(np.abs(cv2.Sobel(work, cv2.CV_16S, 0, 2, ksize=3)), near_ink, contrast))
     else:
         sharpness = None
 
@@ -136,7 +140,8 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         reasons.append("page.blank")
     if contrast < t.min_contrast.value and not blank and not too_dark and not overexposed:
         reasons.append("page.low_contrast")
-    if sharpness is not None and sharpness < t.min_sharpness.value and not overexposed:
+    if not overexposed and ((sharpness is not None and sharpness < t.min_sharpness.value)
+                            or (axis_sharpness is not None and axis_sharpness < t.min_axis_sharpness.value)):
         reasons.append("page.blurred")
     if skew is not None and abs(skew) > t.max_skew_deg.value:
         reasons.append("page.skewed")
@@ -153,6 +158,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "darkest_1pct": float(p1),
         "ink_coverage": round(ink_coverage, 5),
         "sharpness": None if sharpness is None else round(sharpness, 2),
+        "axis_sharpness": None if axis_sharpness is None else round(axis_sharpness, 2),
         "skew_deg": skew,
         "edge_ink": round(max(edge_ink.values()), 4),
         **{f"edge_ink_{side}": round(v, 4) for side, v in edge_ink.items()},
@@ -160,6 +166,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
     thresholds = {
         "min_dpi": t.min_dpi.value,
         "min_sharpness": t.min_sharpness.value,
+        "min_axis_sharpness": t.min_axis_sharpness.value,
         "min_brightness": t.min_brightness.value,
         "min_contrast": t.min_contrast.value,
         "max_skew_deg": t.max_skew_deg.value,
@@ -167,6 +174,13 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "max_edge_ink": t.max_edge_ink.value,
     }
     return QualityResult(ok=not reasons, reasons=reasons, measures=measures, thresholds=thresholds)
+
+
+def _edge_strength(response: np.ndarray, near_ink: np.ndarray, contrast: int) -> float:
+    """The 95th percentile of an edge response near ink, per 100 grey levels of the page's contrast."""
+    vals = response[near_ink]
+    top = float(np.percentile(vals, 95)) if vals.size else 0.0
+    return top * 100.0 / max(contrast, 1)
 
 
 def _edge_ink(ink: np.ndarray) -> dict[str, float]:

@@ -28,6 +28,14 @@ class PageThresholds:
         "generated 300-dpi forms (bench/quality_sweep.py): sharp 456-494, Gaussian blur sigma 1.2 230-248, "
         "sigma 2.0 116-118, sigma 2.5 75-78",
     )
+    min_axis_sharpness: Threshold = Threshold(
+        70.0,
+        "the weaker axis's 95th percentile second derivative on ink edges at 150 dpi per 100 grey levels (a sheet "
+        "moving in the feeder smears one axis only, which the Laplacian hides); tuned on generated 300-dpi forms "
+        "(bench/quality_sweep.py): sharp 453, Gaussian sigma 2.0 101-102, sigma 2.5 56-58; motion over 5 px "
+        "(0.4 mm) 122-165, 7 px 68-79, 9 px 50-60, 11 px 41-76, 15 px and more under 36; reported on "
+        "independent pages by bench/bench_quality.py",
+    )
     min_brightness: Threshold = Threshold(
         100, "median grey below 100/255 (paper at under 40% of white): too dark to read ink; was 70, tuned on the "
         "training generator's darkened page (54), and let independent pages at 75-90 through. Real images "

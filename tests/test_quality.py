@@ -105,3 +105,14 @@ def test_a_200_dpi_png_is_not_low_resolution() -> None:
     data = buf.getvalue()
     page = load_page(data, probe(data, "a4.png"), None)
     assert page.dpi == 200.0
+
+
+def test_a_page_smeared_by_the_feeder_along_one_axis_is_blurred(gen) -> None:  # type: ignore[no-untyped-def]
+    page = gen.form_page("PA-1", 1, np.random.default_rng(4))
+    kernel = np.zeros((15, 15), np.float32)
+    kernel[7, :] = 1.0 / 15  # 1.3 mm of motion at 300 dpi
+    for smeared in (cv2.filter2D(page, -1, kernel), cv2.filter2D(page, -1, kernel.T)):
+        q = measure(QualityInput(smeared, 1.0, 300), smeared.shape[1], smeared.shape[0])
+        assert "page.blurred" in q.reasons, q.measures
+    sharp = measure(QualityInput(page, 1.0, 300), page.shape[1], page.shape[0])
+    assert "page.blurred" not in sharp.reasons
