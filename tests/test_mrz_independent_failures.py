@@ -173,3 +173,43 @@ def test_the_evaluation_generator_is_never_used_for_training_or_tuning() -> None
     training = [ROOT / "models" / "train_ocrb.py", ROOT / "fixtures" / "generate.py", *ROOT.glob("svs/**/*.py")]
     for path in training:
         assert not re.search(r"independent_docs", path.read_text()), f"{path} uses the evaluation generator"
+
+
+def test_a_44_character_mrz_whose_last_fillers_were_not_found_is_read_44_long(gen) -> None:  # type: ignore[no-untyped-def]
+    # the locator missed every glyph after the 36th (merged fillers): the lines measure as an MRV-B's, and the
+    # MRV-A reads valid at 36 (its check digits lie where an MRV-B's do), unless the ink beyond is looked at
+    from svs.mrz import reader
+    from svs.mrz.locate import Candidate, Line
+
+    rng = np.random.default_rng(3)
+    lines = gen.random_mrz("MRVA", rng)
+    grey = cv2.cvtColor(gen.mrz_block(lines, 22, rng), cv2.COLOR_BGR2GRAY)
+    found = reader.candidates(grey)[0]
+    cut = []
+    for ln in found.lines:
+        keep = np.argsort(ln.xs)[:36]
+        keep.sort()
+        cut.append(Line(ln.xs[keep], ln.ys[keep], ln.height, ln.angle, ln.pitch))
+    short = Candidate(cut, found.scale)
+    model = reader.recogniser()
+    best = max((r for r in (reader._read_view(model, grey, v) for v in reader.views(grey, short)) if r),
+               key=lambda r: r.score)
+    assert len(best.decoded.lines[0]) == 36 and best.score[0], "valid, and too short"
+    longer = reader._read_longer(model, grey, short, best)
+    assert longer is not None and longer.decoded.lines == lines
+
+
+def test_a_36_character_mrz_with_paper_after_it_stays_36_long(gen) -> None:  # type: ignore[no-untyped-def]
+    from svs.mrz import reader
+
+    rng = np.random.default_rng(4)
+    lines = gen.random_mrz("MRVB", rng)
+    grey = cv2.cvtColor(gen.mrz_block(lines, 22, rng), cv2.COLOR_BGR2GRAY)
+    grey = cv2.copyMakeBorder(grey, 0, 0, 0, 300, cv2.BORDER_REPLICATE)  # paper beyond the last glyph
+    cand = reader.candidates(grey)[0]
+    model = reader.recogniser()
+    best = max((r for r in (reader._read_view(model, grey, v) for v in reader.views(grey, cand)) if r),
+               key=lambda r: r.score)
+    assert best.decoded.lines == lines
+    assert reader._read_longer(model, grey, cand, best) is None
+    assert read_mrz(grey, TODAY).lines == lines

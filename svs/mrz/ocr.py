@@ -54,6 +54,7 @@ class Grid:
     rows: list[tuple[tuple[float, float], tuple[float, float]]]  # per line: its first cell's centre, its direction
     missing: int = 0  # cells of the MRZ's length beyond the glyphs found on its longest line
     extra: int = 0  # glyph slots found on the longest line beyond the MRZ's length (a mark beside a line)
+    shift: int = 0  # cells the grid starts before the first glyph found (grid_for)
 
 
 def _walk(t: np.ndarray, pitch: float) -> np.ndarray:
@@ -140,10 +141,12 @@ def grids_for(candidate: Candidate, flip: bool = False) -> list[Grid]:
     return [first] + [g for g in others if g is not None]
 
 
-def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True, shift: int = 0) -> Grid | None:
+def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True, shift: int = 0,
+             length: int | None = None) -> Grid | None:
     """The common cell grid of a candidate's lines; None when no MRZ length fits. *follow_curve* lets the slots
     follow a pitch that changes along the line (perspective); training renders are flat and leave it off.
-    *shift* starts the grid that many cells before the first glyph found (after it, where negative)."""
+    *shift* starts the grid that many cells before the first glyph found (after it, where negative); *length*
+    sets the number of cells instead of the MRZ length nearest the glyphs found."""
     s = candidate.scale
     angle = math.radians(candidate.angle + (180.0 if flip else 0.0))
     d = np.array([math.cos(angle), math.sin(angle)])
@@ -160,8 +163,8 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
     if len(np.unique(k)) > 2:  # refine the pitch: centres sit on integer multiples of it
         pitch = float(_polyfit(k, t, 1)[0])
     n_obs = round((float(t[-1]) - float(t[0])) / pitch) + 1
-    n = min(LENGTHS, key=lambda length: abs(length - n_obs))
-    if abs(n - n_obs) > 3:
+    n = length or min(LENGTHS, key=lambda m: abs(m - n_obs))
+    if length is None and abs(n - n_obs) > 3:
         return None
     start = float(t[0]) - shift * pitch
     order = [int(i) for i in np.argsort([off for _, off in projections])]
@@ -178,7 +181,8 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         anchor = origin + d * start + nrm * off
         p0 = centre + di * float((anchor - centre) @ di)
         rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
-    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs), max(0, n_obs - n))
+    return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs), max(0, n_obs - n),
+                shift)
 
 
 def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:

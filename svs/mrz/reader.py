@@ -4,6 +4,7 @@ own direction) and keeps the reading that validates best."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,7 +14,18 @@ import numpy as np
 
 from svs.mrz.decode import FRA_ID, Decoded, decode, format_for
 from svs.mrz.locate import Candidate, find_candidates
-from svs.mrz.ocr import ALPHABET, Grid, Recogniser, cells, clipped, features, grids_for, line_strip, recogniser
+from svs.mrz.ocr import (
+    ALPHABET,
+    Grid,
+    Recogniser,
+    cells,
+    clipped,
+    features,
+    grid_for,
+    grids_for,
+    line_strip,
+    recogniser,
+)
 from svs.mrz.parse import FRA_ID_PREFIX, parse
 
 NAME = "svs"
@@ -182,6 +194,63 @@ def candidates(grey: np.ndarray) -> list[Candidate]:
 OTHER_SCALE = 1.5
 
 
+#: A two-line MRZ read 36 cells long is read again 44 long when, on both lines, at least CONTINUED_CELLS of the
+#: 8 cells after its end (LONGER_TAIL) hold ink at least CONTINUED_DEPTH of its own last glyph cells' depth.
+CONTINUED_DEPTH = 0.4
+CONTINUED_CELLS = 6
+LONGER_TAIL = range(36, 44)
+
+
+def _depth(cell_stack: np.ndarray) -> np.ndarray:
+    """How dark each cell's darkest strokes are against its paper (grey levels): a filler's thin chevron counts."""
+    flat = 255.0 - cell_stack.reshape(len(cell_stack), -1)
+    return np.percentile(flat, 97, axis=1) - np.percentile(flat, 10, axis=1)
+
+
+def _continues(grey: np.ndarray, grid: Grid) -> bool:
+    """Whether ink goes on, glyph after glyph, past the last cell of each line of a 36-cell two-line grid into
+    where the cells of a 44-character MRZ lie."""
+    for row in range(len(grid.rows)):
+        strip = line_strip(grey, grid, row)
+        inside = _depth(cells(strip, grid, row, list(range(LONGER_TAIL.start - 12, LONGER_TAIL.start))))
+        beyond = _depth(cells(strip, grid, row, list(LONGER_TAIL)))
+        if int(np.sum(beyond >= CONTINUED_DEPTH * float(np.median(inside)))) < CONTINUED_CELLS:
+            return False
+    return True
+
+
+@dataclass
+class Read:
+    """One view's best decoding, with what it was read from."""
+
+    score: tuple[bool, bool, int, float]
+    decoded: Decoded
+    strips: list[np.ndarray]
+    grid: Grid
+
+
+def _read_view(model: Recogniser, grey: np.ndarray, view: View) -> Read | None:
+    first = _first_look(model, view)
+    probs = [_second_look(first[row], s, view.grid, row) for row, s in enumerate(view.strips)]
+    found = best_reading(probs, [clipped(view.grid, row, grey.shape) for row in range(len(view.strips))])
+    return None if found is None else Read(found[0], found[1], view.strips, view.grid)
+
+
+def _read_longer(model: Recogniser, grey: np.ndarray, cand: Candidate, best: Read) -> Read | None:
+    """A two-line MRZ of 44 characters whose last fillers merged into one blob measures 36 cells long and reads
+    as a valid MRV-B or TD2 (their checks lie in the same places as MRV-A's): where ink goes on past the 36th
+    cell on both lines (:func:`_continues`), the 44-cell reading replaces it if it is no less valid."""
+    if best.grid.n != 36 or len(best.grid.rows) != 2:
+        return None
+    along = math.radians(cand.angle)
+    flip = best.grid.direction[0] * math.cos(along) + best.grid.direction[1] * math.sin(along) < 0
+    longer = grid_for(cand, flip, shift=best.grid.shift, length=44)
+    if longer is None or not _continues(grey, longer):
+        return None
+    found = _read_view(model, grey, View(longer, _strips(grey, longer)))
+    return found if found is not None and found.score[0] >= best.score[0] else None
+
+
 def looks(image: np.ndarray) -> Iterator[np.ndarray]:
     """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass: its grey
     levels; its lightest channel (:func:`ink_grey`), where it is in colour; turned half round, which shifts every
@@ -221,22 +290,19 @@ def read(image: np.ndarray) -> Reading | None:
 
 def _read_grey(grey: np.ndarray) -> tuple[tuple[bool, bool, int, float], Reading] | None:
     model = recogniser()
-    readings: list[tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]]] = []
+    readings: list[Read] = []
     for cand in candidates(grey):
-        best: tuple[tuple[bool, bool, int, float], Decoded, list[np.ndarray]] | None = None
+        best: Read | None = None
         for view in views(grey, cand):
-            grid, strips = view.grid, view.strips
-            first = _first_look(model, view)
-            probs = [_second_look(first[row], s, grid, row) for row, s in enumerate(strips)]
-            found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
-            if found is not None and (best is None or found[0] > best[0]):
-                best = (found[0], found[1], strips)
+            found = _read_view(model, grey, view)
+            if found is not None and (best is None or found.score > best.score):
+                best = found
         if best is not None:
-            readings.append(best)
+            readings.append(_read_longer(model, grey, cand, best) or best)
     if not readings:
         return None
-    readings.sort(key=lambda r: r[0], reverse=True)
-    score, dec, strips = readings[0]
-    others = [r[1].lines for r in readings[1:]]
+    readings.sort(key=lambda r: r.score, reverse=True)
+    score, dec, strips = readings[0].score, readings[0].decoded, readings[0].strips
+    others = [r.decoded.lines for r in readings[1:]]
     return score, Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off,
                           dec.unconfirmed, dec.cut_checks)
