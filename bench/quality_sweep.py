@@ -17,8 +17,8 @@ import generate as g
 
 from svs.quality import QualityInput, measure
 
-SHOWN = ("sharpness", "axis_sharpness", "skew_deg", "contrast", "brightness", "darkest_1pct", "edge_ink",
-         "ink_coverage")
+SHOWN = ("sharpness", "axis_sharpness", "edge_width_mm", "skew_deg", "contrast", "brightness", "darkest_1pct",
+         "edge_ink", "ink_coverage")
 
 
 def row(img: np.ndarray, name: str, dpi: int = 300) -> None:

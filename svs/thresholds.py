@@ -36,6 +36,14 @@ class PageThresholds:
         "(0.4 mm) 122-165, 7 px 68-79, 9 px 50-60, 11 px 41-76, 15 px and more under 36; reported on "
         "independent pages by bench/bench_quality.py",
     )
+    max_edge_width_mm: Threshold = Threshold(
+        0.53,
+        "what blur adds to the width of the steepest ink edges along the blurrier axis, in mm on paper (contrast "
+        "over the 99th percentile gradient, less a sharp edge's 2 px in quadrature), which unlike the sharpness "
+        "measures does not grow with the type's size; tuned on generated 300-dpi forms (bench/quality_sweep.py): "
+        "sharp 0.09-0.13 mm, Gaussian sigma 2.0 0.46-0.50 (passes), sigma 2.5 0.56-0.62 (fails, as by "
+        "min_sharpness), a clean 150-dpi scan 0.21-0.33",
+    )
     min_brightness: Threshold = Threshold(
         100, "median grey below 100/255 (paper at under 40% of white): too dark to read ink; was 70, tuned on the "
         "training generator's darkened page (54), and let independent pages at 75-90 through. Real images "

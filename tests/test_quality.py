@@ -116,3 +116,18 @@ def test_a_page_smeared_by_the_feeder_along_one_axis_is_blurred(gen) -> None:  #
         assert "page.blurred" in q.reasons, q.measures
     sharp = measure(QualityInput(page, 1.0, 300), page.shape[1], page.shape[0])
     assert "page.blurred" not in sharp.reasons
+
+
+def test_large_type_blurred_as_much_as_small_type_is_blurred() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (2480, 3508), 245)
+    d = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 60)  # 14 pt at 300 dpi
+    for k in range(30):
+        d.text((240, 300 + k * 90), "application passport renewal reference statement", font=font, fill=20)
+    sharp = np.asarray(page)
+    assert "page.blurred" not in measure(QualityInput(sharp, 1.0, 300), 2480, 3508).reasons
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 2.8)  # 0.24 mm: big strokes keep a high second derivative (103)
+    q = measure(QualityInput(blurred, 1.0, 300), 2480, 3508)
+    assert "page.blurred" in q.reasons, q.measures
