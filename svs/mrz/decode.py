@@ -209,10 +209,9 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     for name, spans, _ in checks:
         if name.endswith("_date"):
             _whole_date_parts(masked, chosen, spans[0])
-    filler = ALPHABET.index("<")
     # a filler's chevron sits mid-cell: no fragment of another glyph reads as one, so a cut filler is still sure
     untrusted = {(ln, int(i)) for ln, row in enumerate(cut or []) for i in np.flatnonzero(row)
-                 if chosen[ln][int(i)] != filler}
+                 if chosen[ln][int(i)] != FILLER}
     corrected: list[str] = []
     # a check digit passing over a fragment verifies nothing (an F cut in half reads as a P, whose value differs
     # by 10 and passes the same check): such a check is never repaired, and is reported

@@ -190,10 +190,6 @@ def candidates(grey: np.ndarray) -> list[Candidate]:
     return [c for c in find_candidates(grey)[:MAX_CANDIDATES] if 2 <= len(c.lines) <= 3]
 
 
-#: Another scale for the last look: glyphs found too small or merged at the first scale separate at 1.5 times it.
-OTHER_SCALE = 1.5
-
-
 #: A two-line MRZ read 36 cells long is read again 44 long when, on both lines, at least CONTINUED_CELLS of the
 #: 8 cells after its end (LONGER_TAIL) hold ink at least CONTINUED_DEPTH of its own last glyph cells' depth.
 CONTINUED_DEPTH = 0.4
@@ -251,6 +247,14 @@ def _read_longer(model: Recogniser, grey: np.ndarray, cand: Candidate, best: Rea
     return found if found is not None and found.score[0] >= best.score[0] else None
 
 
+#: The smoothed look's Gaussian, in pixels: a 300-dpi halftone screen's dots are 2 to 3 pixels apart.
+SMOOTH_SIGMA = 1.2
+#: Another scale for the last look: glyphs found too small or merged at the first scale separate at 1.5 times it;
+#: an image is enlarged only up to MAX_SCALED_SIDE on its long side (a larger one is reduced instead).
+OTHER_SCALE = 1.5
+MAX_SCALED_SIDE = 3000
+
+
 def looks(image: np.ndarray) -> Iterator[np.ndarray]:
     """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass: its grey
     levels; its lightest channel (:func:`ink_grey`), where it is in colour; turned half round, which shifts every
@@ -267,12 +271,6 @@ def looks(image: np.ndarray) -> Iterator[np.ndarray]:
         yield cv2.resize(grey, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
     else:
         yield cv2.resize(grey, None, fx=1 / OTHER_SCALE, fy=1 / OTHER_SCALE, interpolation=cv2.INTER_AREA)
-
-
-#: The smoothed look's Gaussian, in pixels: a 300-dpi halftone screen's dots are 2 to 3 pixels apart.
-SMOOTH_SIGMA = 1.2
-#: An image is enlarged for the last look only up to this long side (a larger one is reduced instead).
-MAX_SCALED_SIDE = 3000
 
 
 def read(image: np.ndarray) -> Reading | None:
