@@ -20,7 +20,8 @@ WORK_DPI = 150.0
 #: Resolution of the skew estimate: enough to see text lines, small enough to be cheap.
 SKEW_DPI = 75.0
 A4_ASPECT = 297.0 / 210.0
-A4_SHORT_IN = 210.0 / 25.4
+MM_PER_INCH = 25.4
+A4_SHORT_IN = 210.0 / MM_PER_INCH
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,6 @@ def _edge_strength(response: np.ndarray, near_ink: np.ndarray, contrast: int) ->
     return top * 100.0 / max(contrast, 1)
 
 
-MM_PER_INCH = 25.4
 #: The width _edge_width gives a perfectly sharp edge, in pixels (the decode and the 3 x 3 gradient spread it):
 #: 2.0-2.1 on clean pages at 75, 100 and 150 dpi.
 SHARP_EDGE_PX = 2.0

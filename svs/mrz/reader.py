@@ -182,7 +182,8 @@ def ink_grey(image: np.ndarray) -> np.ndarray:
     stamp. Those stay light here and neither link glyphs into one blob nor darken a cell."""
     if image.ndim == 2:
         return image
-    return np.max(image, axis=2) if image.shape[2] == 3 else cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    b, g, r = cv2.split(image)[:3]  # an alpha channel, where there is one, is not ink
+    return cv2.max(cv2.max(b, g), r)
 
 
 def candidates(grey: np.ndarray) -> list[Candidate]:
