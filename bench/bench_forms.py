@@ -34,7 +34,7 @@ import numpy as np
 import pytesseract
 import zxingcpp
 
-from svs.api import page_marks, run_batch
+from svs.api import marks_of_file, run_batch
 from svs.forms.read import read_form
 from svs.forms.register import register
 from svs.forms.template import load_template
@@ -94,7 +94,7 @@ def barcodes(pages: int, rng: np.random.Generator) -> None:
                     page, want = generate.form_page(ref, 1, rng, reference_format=kind), ref
                 data = scan(page, dpi, float(rng.uniform(-2, 2)), rng)
                 t = time.perf_counter()
-                role, reference, _ = classify(page_marks(data, "x.jpg", None, opts))
+                role, reference, _ = classify(marks_of_file(data, "x.jpg", None, opts))
                 ms_svs.append((time.perf_counter() - t) * 1000)
                 ok_svs += (role == "separator") if want == "separator" else (reference == want)
                 t = time.perf_counter()
@@ -122,7 +122,7 @@ def separation(streams: int) -> None:
                 want = expect[r.source.name]
                 total += 1
                 right += r.application_id == want["application_id"] and r.structure is not None and \
-                    r.structure["role"] == want["role"]
+                    r.structure.role == want["role"]
     print(f"\n2. separation: {right}/{total} pages with the right application and role "
           f"({100 * right / total:.1f}%) over {streams} streams of 3 applications")
 

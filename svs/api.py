@@ -17,9 +17,7 @@ from svs.errors import EngineTimeout, IntakeError
 from svs.intake import load_page, probe, sha256_hex
 from svs.log import get_logger
 from svs.pipeline import Options
-from svs.provenance import provenance
-from svs.reasons import verdict_for
-from svs.schema import ApplicationSummary, BatchSummary, ItemResult, ItemStructure, Source
+from svs.schema import ApplicationSummary, BatchSummary, ItemResult, ItemStructure
 from svs.storage import Store, open_store
 from svs.structure import PageMarks, assign
 from svs.summary import build_summary, store_summary
@@ -36,26 +34,14 @@ class RunOutcome:
     applications: list[ApplicationSummary] = field(default_factory=list)
 
 
-def failed_result(batch_id: str, item: BatchItem, code: str, options: Options, size: int = 0,
-                  structure: ItemStructure | None = None) -> ItemResult:
-    """A result for an item that could not be processed; it names the reason and stores nothing."""
-    return ItemResult(
-        batch_id=batch_id, item_id=item.item_id, application_id=structure.application_id if structure else None,
-        structure=structure.model_dump() if structure else None, source=Source(
-            name=item.name, sha256=item.sha256, bytes=size, content_type="application/octet-stream", page=item.page),
-        document_type=item.declared_type or "unknown", verdict=verdict_for([code]).value, reasons=[code],
-        quality={}, provenance=provenance(options.profile.name),
-    )
-
-
 @lru_cache(maxsize=4)
 def _store(url: str) -> Store:
     """One store (and so one S3 client) per process, not one per item."""
     return open_store(url)
 
 
-def page_marks(data: bytes, name: str, page: int | None, options: Options) -> PageMarks:
-    """The marks on one page for the batch pre-pass; a page that cannot be decoded has none (its own
+def marks_of_file(data: bytes, name: str, page: int | None, options: Options) -> PageMarks:
+    """The marks on one page of a file for the batch pre-pass; a page that cannot be decoded has none (its own
     processing reports why)."""
     try:
         return pipeline.page_marks(load_page(data, probe(data, name, options.limits), page, options.limits), options)
@@ -66,7 +52,7 @@ def page_marks(data: bytes, name: str, page: int | None, options: Options) -> Pa
 def _item_marks(root: Path, item: BatchItem, options: Options) -> PageMarks:
     init_process()
     try:
-        return page_marks(read_file(root, item.path_name, options.limits), item.name, item.page, options)
+        return marks_of_file(read_file(root, item.path_name, options.limits), item.name, item.page, options)
     except (IntakeError, OSError):
         return PageMarks(unreadable=True)
     except Exception as exc:  # noqa: BLE001 - a page the pre-pass cannot read is processed (and reported) alone
@@ -112,7 +98,8 @@ def _safe(root: Path, store_url: str, batch_id: str, item: BatchItem, options: O
     except Exception as exc:  # noqa: BLE001 - one item's failure must not stop the batch
         log.error("item failed", extra={"batch_id": batch_id, "item_id": item.item_id, "stage": "process",
                                         "error": type(exc).__name__})
-        return failed_result(batch_id, item, "stage.failed", options, structure=structure), False
+        return pipeline.unprocessed_result(batch_id, item.item_id, item.name, item.sha256, item.page,
+                                           item.declared_type, "stage.failed", options, structure), False
 
 
 def init_process(memory_limit_mb: int = 0) -> None:

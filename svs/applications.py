@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from svs import keys
 from svs.reasons import verdict_for
@@ -54,20 +53,19 @@ def form_answers(results: Iterable[ItemResult], thresholds: FormThresholds) -> d
     """The cross-checked answers read with confidence from the application's form pages, by check name."""
     out: dict[str, str] = {}
     for r in results:
-        fields: dict[str, Any] = (r.form or {}).get("fields", {})
-        for name, f in fields.items():
+        for name, f in (r.form.fields if r.form else {}).items():
             check = {"old_passport_number": "document_number"}.get(name, name)
-            if check in CROSS_CHECKS and f.get("value") and f.get("valid") and \
-                    f.get("confidence", 0) >= thresholds.min_field_confidence.value:
-                out.setdefault(check, f["value"])
+            if check in CROSS_CHECKS and f.value and f.valid and \
+                    f.confidence >= thresholds.min_field_confidence.value:
+                out.setdefault(check, f.value)
     return out
 
 
 def mrz_answers(results: Iterable[ItemResult]) -> dict[str, str]:
     """The fields of the first MRZ in the application whose every check digit passed."""
     for r in results:
-        if r.mrz and r.mrz.get("found") and r.mrz.get("valid"):
-            fields = r.mrz.get("fields") or {}
+        if r.mrz and r.mrz.found and r.mrz.valid:
+            fields = r.mrz.fields.model_dump()
             return {check: str(fields[m]) for check, (m, _) in CROSS_CHECKS.items() if fields.get(m)}
     return {}
 

@@ -147,7 +147,7 @@ def _print_table(results: list[ItemResult]) -> None:
 
 def _stage(stage: str, files: list[Path], as_json: bool, options: Options | None = None,
            overlay_dir: Path | None = None) -> None:
-    from svs.stages import run_stage
+    from svs.commands import run_stage
 
     options = options or Options()
     ok_key = {"quality": "ok", "mrz": "valid", "photo": "compliant"}[stage]

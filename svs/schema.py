@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
@@ -32,6 +32,10 @@ class Source(_Model):
     dpi: float | None = Field(default=None, description="Resolution from the file's metadata where present.")
     width: int | None = None
     height: int | None = None
+
+
+class NotMeasured(_Model):
+    """An empty object: the stage did not run on this item (its file could not be read)."""
 
 
 class QualityResult(_Model):
@@ -166,13 +170,15 @@ class ItemResult(_Model):
     document_type: DocumentType
     verdict: VerdictName
     reasons: list[str]
-    quality: dict[str, Any] = Field(description="QualityResult as an object; empty when not measured")
-    mrz: dict[str, Any] | None = None
-    photo: dict[str, Any] | None = None
-    form: dict[str, Any] | None = Field(default=None, description="FormResult where the page is a known form")
-    structure: dict[str, Any] | None = Field(
-        default=None, description="BatchStructure: where the item stands in the batch (separator, reference, "
-                                  "duplicate) as the batch pre-pass found it")
+    quality: QualityResult | NotMeasured = Field(description="the page-quality checks; an empty object where "
+                                                              "the file could not be read")
+    mrz: MrzResult | None = Field(default=None, description="the MRZ as read, where the item is an MRZ document")
+    photo: PhotoResult | None = Field(default=None, description="the photo rules' judgement, where the item is a "
+                                                                "photo or a page with printed photos")
+    form: FormResult | None = Field(default=None, description="the form's fields, where the page is a known form")
+    structure: ItemStructure | None = Field(
+        default=None, description="where the item stands in the batch (separator, reference, duplicate) as the "
+                                  "batch pre-pass found it")
     stored: list[StoredObject] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     provenance: Provenance
@@ -204,6 +210,39 @@ class ApplicationSummary(_Model):
     stored: list[StoredObject] = Field(default_factory=list)
 
 
+class RunOptions(_Model):
+    """How a batch is to be processed; it travels with a submitted batch so that every worker runs it alike."""
+
+    profile: str = Field(default="uk-2026.1", description="threshold profile name (svs.thresholds.PROFILES)")
+    mrz: bool = True
+    photo: bool = True
+    barcodes: bool = True
+    forms: bool = True
+    reader: str = Field(default="svs", description="MRZ reader: svs, or passporteye or tesseract to compare")
+
+
+class SubmittedItem(_Model):
+    item_id: str
+    name: str = Field(description="file name inside the batch folder")
+    page: int | None = None
+    sha256: str
+    inbox_key: str | None = Field(description="where its bytes wait in the store; null where refused at intake")
+    declared_type: DocumentType | None = None
+    intake_error: str | None = Field(default=None, description="reason code where the file could not be read")
+    structure: ItemStructure | None = None
+
+
+class SubmittedBatch(_Model):
+    """The manifest ``svs submit`` stores (``batches/<id>/manifest.json``); messages carry only ids into it."""
+
+    batch_id: str
+    operator: str | None = None
+    scanner: str | None = None
+    expected_items: int | None = None
+    options: RunOptions = Field(default_factory=RunOptions)
+    items: list[SubmittedItem]
+
+
 class DeadLetter(_Model):
     kind: Literal["dead_letter"] = "dead_letter"
     schema_version: str = SCHEMA_VERSION
@@ -224,6 +263,7 @@ EXPORTED: dict[str, type[BaseModel]] = {
     "photo-result": PhotoResult,
     "form-result": FormResult,
     "dead-letter": DeadLetter,
+    "submitted-batch": SubmittedBatch,
 }
 
 

@@ -229,3 +229,5 @@ class Profile:
 
 
 DEFAULT_PROFILE = Profile()
+#: Every threshold profile by name: a submitted batch names its profile, and each worker finds it here.
+PROFILES: dict[str, Profile] = {p.name: p for p in (DEFAULT_PROFILE,)}

@@ -41,10 +41,10 @@ def test_sample_batch_types_and_reasons(sample_run) -> None:  # type: ignore[no-
     assert r["0001"].document_type == "application_form" and r["0001"].application_id == "PA-2026-004211"
     assert r["0003"].reasons == ["page.skewed"]
     assert r["0004"].reasons == ["page.blurred"]
-    assert r["0005"].document_type == "mrz_document" and r["0005"].mrz and r["0005"].mrz["valid"]
+    assert r["0005"].document_type == "mrz_document" and r["0005"].mrz and r["0005"].mrz.valid
     assert "mrz" in {s.role for s in r["0005"].stored}
-    assert r["0006"].document_type == "passport_photo" and r["0006"].photo and len(r["0006"].photo["faces"]) == 1
-    assert r["0006"].photo["compliant"] and "photo_overlay" in {s.role for s in r["0006"].stored}
+    assert r["0006"].document_type == "passport_photo" and r["0006"].photo and len(r["0006"].photo.faces) == 1
+    assert r["0006"].photo.compliant and "photo_overlay" in {s.role for s in r["0006"].stored}
     assert [x.source.page for x in outcome.results if x.source.name == "07-supporting.tif"] == [1, 2]
     assert r["0008"].reasons == ["page.blank"]
     assert r["0009"].reasons == ["input.unreadable"] and r["0009"].verdict == "rejected"
@@ -140,7 +140,7 @@ def test_printed_photos_on_a_scanned_page_are_judged_each_with_an_overlay(gen, t
     strip = gen.jpeg(photoset.sheet([good, small]), 92)
     out = process_item(DirStore(tmp_path), "b1", "0001", "strip.jpg", strip, None, None, NO_MRZ)
     assert out.document_type == "passport_photo" and out.verdict == "refer"
-    assert out.photo is not None and len(out.photo["photos"]) == 2
+    assert out.photo is not None and len(out.photo.photos) == 2
     assert {"photo.head_too_small", "photo.photos_differ"} <= set(out.reasons)
     assert "photo_overlay" in {s.role for s in out.stored}
 

@@ -14,7 +14,7 @@ from svs import keys
 from svs.provenance import provenance
 from svs.report import build_report, collect, render, store_report
 from svs.report.collect import BatchView
-from svs.schema import ItemResult, Source
+from svs.schema import FormField, FormResult, ItemResult, Source
 from svs.serve import create_app
 from svs.storage import DirStore
 
@@ -45,8 +45,9 @@ def test_report_lists_counts_rescans_first_and_embeds_every_picture(stored_sampl
 def test_report_escapes_everything_that_came_from_a_file() -> None:
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>.jpg'
     r = _result("0001", "refer", ["photo.no_face"], name=evil)
-    r = r.model_copy(update={"application_id": "<b>PA</b>", "form": {"fields": {"surname": {
-        "value": "<i>X</i>", "confidence": 0.9, "valid": False}}}})
+    form = FormResult(template="pa1", page=1, anchors=4,
+                      fields={"surname": FormField(value="<i>X</i>", confidence=0.9, valid=False)})
+    r = r.model_copy(update={"application_id": "<b>PA</b>", "form": form})
     html = render(BatchView("b1", [r], None, None))
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>PA</b>" not in html
     assert "&lt;script&gt;" in html and "&lt;b&gt;PA&lt;/b&gt;" in html

@@ -89,10 +89,10 @@ def test_a_scanned_stream_of_applications_is_split_as_the_operator_fed_it(applic
     for name, want in expect.items():
         r = by_name[name]
         assert r.application_id == want["application_id"], name
-        assert r.structure is not None and r.structure["role"] == want["role"], name
-    separators = [r for r in outcome.results if r.structure and r.structure["role"] == "separator"]
+        assert r.structure is not None and r.structure.role == want["role"], name
+    separators = [r for r in outcome.results if r.structure and r.structure.role == "separator"]
     assert len(separators) == 2 and all(r.verdict == "accepted" for r in separators)
-    assert {m for r in separators for m in r.structure["marks"]} == {"barcode:Code 128", "patch:T"}  # type: ignore[index]
+    assert {m for r in separators for m in r.structure.marks} == {"barcode:Code 128", "patch:T"}
 
 
 def test_an_application_whose_reference_cannot_be_read_is_flagged_page_by_page(applications_run) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +101,7 @@ def test_an_application_whose_reference_cannot_be_read_is_flagged_page_by_page(a
     assert third[0].reasons == ["form.reference_missing"] and third[0].verdict == "refer"
     assert all("batch.application_unknown" in r.reasons for r in third[1:])
     assert "batch.duplicate_item" in third[-1].reasons
-    assert third[-1].structure is not None and third[-1].structure["duplicate_of"].endswith("/0011")
+    assert third[-1].structure is not None and third[-1].structure.duplicate_of.endswith("/0011")
 
 
 def test_application_summaries_check_the_form_against_the_passport(applications_run) -> None:  # type: ignore[no-untyped-def]
@@ -120,8 +120,8 @@ def test_application_summaries_check_the_form_against_the_passport(applications_
 def test_a_form_read_on_the_page_is_part_of_the_item_result(applications_run) -> None:  # type: ignore[no-untyped-def]
     outcome, _, _ = applications_run
     first = outcome.results[0]
-    assert first.form is not None and first.form["page"] == 1
-    assert first.form["fields"]["surname"]["value"] == "BLACKWOOD"
+    assert first.form is not None and first.form.page == 1
+    assert first.form.fields["surname"].value == "BLACKWOOD"
     assert first.provenance.models["form_template"] == "PA1 2026.1"
 
 
@@ -137,7 +137,7 @@ def test_a_file_already_seen_in_another_batch_is_a_duplicate_and_a_rerun_is_not(
     (other / "batch.json").write_text('{"batch_id": "later-0002"}')
     dup = run_batch(other, store, jobs=1, options=Options(mrz=False, photo=False)).results[0]
     assert "batch.duplicate_item" in dup.reasons and dup.verdict == "refer"
-    assert dup.structure is not None and dup.structure["duplicate_of"] == "sample-0001/0001"
+    assert dup.structure is not None and dup.structure.duplicate_of == "sample-0001/0001"
 
 
 def test_cross_checks_compare_only_what_was_read_and_normalise_names_and_dates() -> None:
@@ -158,9 +158,11 @@ def test_a_low_confidence_field_or_an_invalid_mrz_is_not_checked() -> None:
                           source=Source(name="x", sha256="0" * 64, bytes=1, content_type="image/jpeg", page=None),
                           **kw)  # type: ignore[arg-type]
 
-    form = {"fields": {"surname": {"value": "SMITH", "confidence": 0.3, "valid": True},
+    form = {"template": "pa1", "page": 1, "anchors": 4,
+            "fields": {"surname": {"value": "SMITH", "confidence": 0.3, "valid": True},
                        "birth_date": {"value": "01 02 1990", "confidence": 0.9, "valid": True}}}
-    mrz = {"found": True, "valid": False, "fields": {"surname": "SMYTH", "birth_date": "1990-02-02"}}
+    mrz = {"found": True, "valid": False, "format": "TD3", "lines": [], "checks": {}, "warnings": [],
+           "fields": {"surname": "SMYTH", "birth_date": "1990-02-02"}}
     [app] = build_applications("b", [item("0001", form=form), item("0002", mrz=mrz)])
     assert set(app.checks.values()) == {"not_checked"} and app.verdict == "accepted"
 

@@ -13,6 +13,7 @@ from html import escape
 from svs.reasons import REASONS
 from svs.report.collect import BatchView, Picture
 from svs.schema import ItemResult
+from svs.thresholds import DEFAULT_PROFILE
 
 VERDICT_ORDER = ("rescan", "rejected", "refer", "accepted")
 VERDICT_WORDS = {
@@ -87,10 +88,10 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
                       for c in r.reasons)
     failures = []
     if r.photo:
-        failures += [str(f.get("text", "")) for f in r.photo.get("failures", [])]
+        failures += [f.text for f in r.photo.failures]
     detail = "".join(f"<li>{escape(t)}</li>" for t in failures if t)
     app = f" &middot; application {escape(r.application_id)}" if r.application_id else ""
-    if r.structure and r.structure.get("role") == "separator":
+    if r.structure and r.structure.role == "separator":
         app += " &middot; separator sheet"
     fields = _form_fields(r)
     v = escape(r.verdict)
@@ -104,16 +105,17 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
 
 def _form_fields(r: ItemResult) -> str:
     """The form's fields as read, the unsure ones marked: what the operator compares with the paper."""
-    fields = (r.form or {}).get("fields") or {}
+    fields = r.form.fields if r.form else {}
     if not fields:
         return ""
     rows = []
+    floor = DEFAULT_PROFILE.form.min_field_confidence.value
     for name, f in fields.items():
-        value = "(empty)" if f.get("empty") else (f.get("value") or "(unreadable)")
-        unsure = not f.get("empty") and (not f.get("valid") or float(f.get("confidence", 0)) < 0.6)
+        value = "(empty)" if f.empty else (f.value or "(unreadable)")
+        unsure = not f.empty and (not f.valid or f.confidence < floor)
         mark = ' class="unsure"' if unsure else ""
         rows.append(f"<tr{mark}><td>{escape(name.replace('_', ' '))}</td><td>{escape(str(value))}</td>"
-                    f"<td>{float(f.get('confidence', 0)):.2f}</td></tr>")
+                    f"<td>{f.confidence:.2f}</td></tr>")
     return f'<table class="form"><tr><th>field</th><th>read</th><th>conf.</th></tr>{"".join(rows)}</table>'
 
 

@@ -12,6 +12,7 @@ from svs.errors import EngineTimeout, IntakeError
 from svs.intake import Page, load_page, probe
 from svs.mrz.read import read_mrz
 from svs.pipeline import Options, page_quality
+from svs.schema import MrzFields, MrzResult, PhotoResult, QualityResult
 
 
 def _pages(path: Path, options: Options) -> list[Page]:
@@ -43,7 +44,6 @@ def write_overlay(page: Page, result: dict[str, Any], options: Options, path: Pa
     """The photo overlay for one page of an input, as a JPEG beside the others in ``path``; returns its path."""
     from svs.derived import encode_jpeg
     from svs.photo.overlay import photo_overlay
-    from svs.schema import PhotoResult
 
     r = PhotoResult.model_validate({k: v for k, v in result.items() if k != "page"})
     name = f"{page.info.name.rsplit('.', 1)[0]}{f'-p{page.page:03d}' if page.page else ''}.overlay.jpg"
@@ -54,11 +54,13 @@ def write_overlay(page: Page, result: dict[str, Any], options: Options, path: Pa
 
 STAGES: dict[str, Callable[[Page, Options], dict[str, Any]]] = {"quality": _quality, "mrz": _mrz, "photo": _photo}
 
+#: A file the stage could not look at: the stage's own result shape, with the reason.
 _FAILED: dict[str, Callable[[str], dict[str, Any]]] = {
-    "quality": lambda code: {"ok": False, "reasons": [code], "measures": {}},
-    "mrz": lambda code: {"found": False, "format": None, "lines": [], "valid": False, "fields": {}, "checks": {},
-                         "warnings": [], "reasons": [code]},
-    "photo": lambda code: {"compliant": False, "reasons": [code], "measures": {}, "faces": []},
+    "quality": lambda code: QualityResult(ok=False, reasons=[code], measures={}).model_dump(),
+    "mrz": lambda code: MrzResult(found=False, format=None, lines=[], valid=False, fields=MrzFields(), checks={},
+                                  warnings=[], reasons=[code]).model_dump(exclude={"ms"}),
+    "photo": lambda code: PhotoResult(compliant=False, reasons=[code], measures={}, faces=[]).model_dump(
+        exclude={"ms"}),
 }
 
 _MERGE_OK = {"quality": "ok", "mrz": "valid", "photo": "compliant"}

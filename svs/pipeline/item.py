@@ -1,0 +1,115 @@
+"""One item into the store: analysed, its original, derived images and result manifest stored create-only.
+
+Processing is idempotent: an item whose result is already stored is not processed again.
+"""
+
+from __future__ import annotations
+
+import json
+
+from svs.errors import ObjectConflict
+from svs.intake import EXTENSIONS, sha256_hex
+from svs.keys import content_index
+from svs.keys import derived as derived_key
+from svs.keys import original as original_key
+from svs.keys import result as result_key
+from svs.pipeline.chain import Analysis, analyse, refused, source_of
+from svs.pipeline.options import Options, Timer
+from svs.provenance import provenance
+from svs.reasons import verdict_for
+from svs.schema import DocumentType, ItemResult, ItemStructure, NotMeasured, StoredObject
+from svs.storage.base import Store
+
+
+def item_result(batch_id: str, item_id: str, a: Analysis, options: Options, stored: list[StoredObject] | None = None,
+                timings: dict[str, float] | None = None) -> ItemResult:
+    """The published result of one analysed (or refused) item."""
+    return ItemResult(
+        batch_id=batch_id, item_id=item_id, application_id=a.application_id, source=a.source,
+        document_type=a.document_type, verdict=verdict_for(a.reasons).value, reasons=a.reasons,
+        quality=a.quality or NotMeasured(), mrz=a.mrz, photo=a.photo, form=a.form, structure=a.structure,
+        stored=list(stored or []), timings_ms=dict(timings or {}), provenance=provenance(options.profile.name),
+    )
+
+
+def unprocessed_result(batch_id: str, item_id: str, name: str, sha256: str, page: int | None,
+                       declared: DocumentType | None, code: str, options: Options,
+                       structure: ItemStructure | None = None) -> ItemResult:
+    """A result for an item whose processing failed before anything was stored (*code*, ``stage.failed``):
+    it names the reason and stores nothing."""
+    source = source_of(name, b"", page, None, "application/octet-stream").model_copy(update={"sha256": sha256})
+    return item_result(batch_id, item_id, refused(source, declared, code, structure), options)
+
+
+def _manifest_entry(key: str, data: bytes) -> StoredObject:
+    return StoredObject(key=key, sha256=sha256_hex(data), bytes=len(data), role="manifest",
+                        content_type="application/json")
+
+
+def load_stored_result(store: Store, batch_id: str, item_id: str, sha256: str) -> ItemResult | None:
+    """The result already stored for this item, with its manifest entry, or None."""
+    key = result_key(batch_id, item_id, sha256)
+    try:
+        raw = store.get(key)
+    except KeyError:
+        return None
+    result = ItemResult.model_validate_json(raw)
+    result.stored.append(_manifest_entry(key, raw))
+    return result
+
+
+def seen_before(store: Store, batch_id: str, item_id: str, sha: str, page: int | None) -> str | None:
+    """'<batch>/<item>' of the same content (file SHA-256 and page) first seen in another batch, or None.
+
+    The first item to claim the content's index entry (create-only) owns it; a later batch finds it there."""
+    key = content_index(sha, page)
+    body = json.dumps({"batch_id": batch_id, "item_id": item_id}, sort_keys=True).encode()
+    try:
+        store.put(key, body, "index", "application/json")
+        return None
+    except ObjectConflict:
+        first = json.loads(store.get(key))
+    if first.get("batch_id") == batch_id:
+        return None  # the same batch again (a redelivery, a rerun): duplicates within a batch are the pre-pass's
+    return f"{first.get('batch_id')}/{first.get('item_id')}"
+
+
+def process_item(store: Store, batch_id: str, item_id: str, name: str, data: bytes, page: int | None,
+                 declared: DocumentType | None, options: Options = Options(),
+                 structure: ItemStructure | None = None, intake_error: str | None = None) -> ItemResult:
+    """Analyse one item and store its original, derived images and result manifest, create-only.
+
+    Idempotent: when the item's result is already stored it is returned unchanged and nothing is written.
+    *structure* is the item's place in its batch from the batch pre-pass (:mod:`svs.batch.structure`).
+    """
+    sha = sha256_hex(data)
+    existing = load_stored_result(store, batch_id, item_id, sha)
+    if existing is not None:
+        return existing
+    earlier = None if intake_error else seen_before(store, batch_id, item_id, sha, page)
+    if earlier is not None and (structure is None or structure.duplicate_of is None):
+        base = structure or ItemStructure(role="page")
+        structure = base.model_copy(update={"duplicate_of": earlier,
+                                            "reasons": [*base.reasons, "batch.duplicate_item"]})
+    if intake_error:  # refused before its bytes could be read (too large, not a regular file)
+        a = refused(source_of(name, data, page, None, "application/octet-stream"), declared, intake_error, structure)
+    else:
+        a = analyse(data, name, page, declared, options, structure)
+    timer = Timer(dict(a.timings))
+    with timer.stage("store"):
+        ext = EXTENSIONS.get(a.source.content_type, "bin")
+        stored = [] if intake_error else [store.put(original_key(batch_id, sha, ext), data, "original",
+                                                    a.source.content_type)]
+        for role, blob in a.derived.items():
+            stored.append(store.put(derived_key(batch_id, item_id, sha, role, "jpg"), blob, role, "image/jpeg"))
+    result = item_result(batch_id, item_id, a, options, stored, timer.ms)
+    key = result_key(batch_id, item_id, sha)
+    try:
+        entry = store.put(key, result.model_dump_json().encode(), "manifest", "application/json")
+    except ObjectConflict:
+        # another worker finished the same item first: its result stands
+        winner = load_stored_result(store, batch_id, item_id, sha)
+        assert winner is not None
+        return winner
+    result.stored.append(entry)
+    return result
