@@ -34,12 +34,13 @@ import numpy as np
 import pytesseract
 import zxingcpp
 
-from svs.api import marks_of_file, run_batch
+from svs.api import run_batch
+from svs.batch.prepass import marks_of_file
+from svs.batch.structure import classify
 from svs.forms.read import read_form
 from svs.forms.register import register
 from svs.forms.template import load_template
 from svs.pipeline import Options
-from svs.structure import classify
 
 SURNAMES = ["BLACKWOOD", "OKAFOR", "LINDQVIST", "NGUYEN", "O'BRIEN", "SMITH-JONES", "KOWALSKI", "FERREIRA",
             "MACDONALD", "AL-SAYED", "PATEL", "ZIELINSKI", "DUBOIS", "YAMAMOTO", "OSEI", "ROSSI"]

@@ -11,16 +11,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from svs import memory, pipeline
-from svs.applications import build_applications, store_application
 from svs.batch import Batch, BatchItem, claim_batch_id, load_batch, read_file
-from svs.errors import EngineTimeout, IntakeError
-from svs.intake import load_page, probe, sha256_hex
+from svs.batch.finish import finish_batch
+from svs.batch.prepass import batch_structure
+from svs.errors import IntakeError
+from svs.intake import sha256_hex
 from svs.log import get_logger
 from svs.pipeline import Options
+from svs.pipeline.processes import init_process
 from svs.schema import ApplicationSummary, BatchSummary, ItemResult, ItemStructure
 from svs.storage import Store, open_store
-from svs.structure import PageMarks, assign
-from svs.summary import build_summary, store_summary
 
 log = get_logger("svs.api")
 
@@ -32,45 +32,13 @@ class RunOutcome:
     summary: BatchSummary
     failures: int  # items whose processing failed for a reason other than their input
     applications: list[ApplicationSummary] = field(default_factory=list)
+    report: bytes = b""  # the batch report page, as kept in the store
 
 
 @lru_cache(maxsize=4)
 def _store(url: str) -> Store:
     """One store (and so one S3 client) per process, not one per item."""
     return open_store(url)
-
-
-def marks_of_file(data: bytes, name: str, page: int | None, options: Options) -> PageMarks:
-    """The marks on one page of a file for the batch pre-pass; a page that cannot be decoded has none (its own
-    processing reports why)."""
-    try:
-        return pipeline.page_marks(load_page(data, probe(data, name, options.limits), page, options.limits), options)
-    except (IntakeError, EngineTimeout):
-        return PageMarks(unreadable=True)
-
-
-def _item_marks(root: Path, item: BatchItem, options: Options) -> PageMarks:
-    init_process()
-    try:
-        return marks_of_file(read_file(root, item.path_name, options.limits), item.name, item.page, options)
-    except (IntakeError, OSError):
-        return PageMarks(unreadable=True)
-    except Exception as exc:  # noqa: BLE001 - a page the pre-pass cannot read is processed (and reported) alone
-        log.error("marks failed", extra={"item_id": item.item_id, "stage": "structure", "error": type(exc).__name__})
-        return PageMarks(unreadable=True)
-
-
-def batch_structure(batch: Batch, options: Options, pool: ProcessPoolExecutor | None = None) -> list[ItemStructure]:
-    """The pre-pass: every page's marks (in parallel where a pool is given), then the walk in batch order."""
-    if not options.barcodes:
-        return [ItemStructure(role="page") for _ in batch.items]
-    if pool is None:
-        marks = [_item_marks(batch.root, item, options) for item in batch.items]
-    else:
-        marks = list(pool.map(_item_marks, [batch.root] * len(batch.items), batch.items,
-                              [options] * len(batch.items)))
-    return assign(batch.batch_id, marks, [(i.sha256, i.page) for i in batch.items],
-                  [i.item_id for i in batch.items])
 
 
 def process_batch_item(root: Path, store_url: str, batch_id: str, item: BatchItem, options: Options,
@@ -100,18 +68,6 @@ def _safe(root: Path, store_url: str, batch_id: str, item: BatchItem, options: O
                                         "error": type(exc).__name__})
         return pipeline.unprocessed_result(batch_id, item.item_id, item.name, item.sha256, item.page,
                                            item.declared_type, "stage.failed", options, structure), False
-
-
-def init_process(memory_limit_mb: int = 0) -> None:
-    """Set up a process that processes items: one thread per engine and, where asked, the memory cap (after
-    every engine has loaded, as workers do: svs.pipeline.warm_up)."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    import cv2
-
-    cv2.setNumThreads(1)
-    if memory_limit_mb:
-        pipeline.warm_up()
-        memory.cap(memory_limit_mb)
 
 
 def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options = Options(),
@@ -170,7 +126,5 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
                     failures += 0 if ok else 1
                 emit_ready()
     final = [r for r in results if r is not None]
-    applications = [store_application(store, a)
-                    for a in build_applications(batch.batch_id, final, options.profile.form)]
-    summary = store_summary(store, build_summary(batch.batch_id, final))
-    return RunOutcome(batch, final, summary, failures, applications)
+    finished = finish_batch(store, batch.batch_id, final, options)
+    return RunOutcome(batch, final, finished.summary, failures, finished.applications, finished.report)

@@ -1,5 +1,6 @@
 """The ``svs`` command line. Output for machines (``--json``) goes to stdout, one object per line; progress,
-tables for people and logs go to stderr. Exit status: 0 all inputs processed, 1 the program failed, 2 usage.
+tables for people and logs go to stderr. Exit status (:mod:`svs.errors`): 0 all inputs processed, 1 the program
+failed, 2 a usage or configuration mistake.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from svs import log, memory
-from svs.errors import ConfigError, SvsError
+from svs.errors import EXIT_USAGE, ConfigError, SvsError
 from svs.pipeline import Options
 from svs.reasons import REASONS
 from svs.schema import ItemResult
@@ -27,12 +28,26 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scanning, va
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
+NoMrzOpt = Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")]
+NoPhotoOpt = Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")]
+NoFormsOpt = Annotated[bool, typer.Option("--no-forms", help="Skip reading form fields (barcodes and separators "
+                                                             "are still read)")]
 BrokerOpt = Annotated[str | None, typer.Option("--broker", help="amqp://... or redis://...; default $SVS_BROKER_URL")]
 
 
 def _emit(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
     sys.stdout.flush()
+
+
+def _say(exc: SvsError) -> None:
+    err.print(f"[red]{escape(exc.code)}:[/] {escape(str(exc))}")
+
+
+def _stop(exc: SvsError) -> NoReturn:
+    """End the command on *exc*: one line saying what went wrong, and the exit status its class carries."""
+    _say(exc)
+    raise typer.Exit(exc.exit_code) from exc
 
 
 def _options(no_mrz: bool = False, no_photo: bool = False, no_forms: bool = False) -> Options:
@@ -50,10 +65,9 @@ def run(
     store: Annotated[str | None, typer.Option(help="Store URL (default ./svs-data or $SVS_STORE_URL)")] = None,
     as_json: JsonOpt = False,
     jobs: Annotated[int, typer.Option(help="Parallel processes (0: one per core)", min=0)] = 0,
-    no_mrz: Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")] = False,
-    no_photo: Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")] = False,
-    no_forms: Annotated[bool, typer.Option("--no-forms", help="Skip reading form fields (barcodes and "
-                                                              "separators are still read)")] = False,
+    no_mrz: NoMrzOpt = False,
+    no_photo: NoPhotoOpt = False,
+    no_forms: NoFormsOpt = False,
     report: Annotated[Path | None, typer.Option(help="Also write the batch report (one HTML file) here")] = None,
     applications: Annotated[bool, typer.Option(
         "--applications", help="With --json, also print each application's summary (kind application) before the "
@@ -65,12 +79,11 @@ def run(
     """Process a batch folder in this process, with no broker (the embedded mode). The batch report is kept in
     the store beside the batch (batches/<id>/report.html)."""
     from svs.api import run_batch
-    from svs.batch import BatchError
     from svs.storage import DEFAULT_STORE
 
     if not batch.is_dir():
         err.print(f"[red]not a batch folder:[/] {batch}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     store_url = store or os.environ.get("SVS_STORE_URL") or DEFAULT_STORE
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
@@ -88,14 +101,11 @@ def run(
         with progress:
             outcome = run_batch(batch, store_url, jobs, _options(no_mrz, no_photo, no_forms), on_result,
                                 on_start=lambda n: progress.update(task, total=n), memory_limit_mb=limit)
-            progress.update(task, description="report")
-            body = write_report(store_url, outcome.batch.batch_id, report)
-    except (BatchError, ConfigError) as exc:
-        err.print(f"[red]{exc.code}:[/] {exc}")
-        raise typer.Exit(1) from exc
+        body = outcome.report
+        if report is not None:
+            report.write_bytes(body)
     except SvsError as exc:
-        err.print(f"[red]{exc.code}:[/] {exc}")
-        raise typer.Exit(1) from exc
+        _stop(exc)
     if as_json:
         for a in outcome.applications if applications else []:
             _emit(a.model_dump(mode="json", exclude={"stored"}))
@@ -112,19 +122,6 @@ def run(
         if report is not None:
             err.print(f"report: {report} ({len(body) / 1e6:.1f} MB)")
     raise typer.Exit(1 if outcome.failures else 0)
-
-
-def write_report(store_url: str, batch_id: str, path: Path | None) -> bytes:
-    """Build the batch report from the store, keep it there, and write it to *path* where one is given."""
-    from svs.report import build_report, store_report
-    from svs.storage import open_store
-
-    store = open_store(store_url)
-    body = build_report(store, batch_id)
-    store_report(store, batch_id, body)
-    if path is not None:
-        path.write_bytes(body)
-    return body
 
 
 _COLOURS = {"accepted": "green", "refer": "yellow", "rescan": "magenta", "rejected": "red"}
@@ -178,7 +175,7 @@ def mrz(
 
     if reader not in READERS:
         err.print(f"[red]unknown reader {reader!r}[/]: choose from {', '.join(READERS)}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     _stage("mrz", files, as_json, Options(reader=reader))
 
 
@@ -197,7 +194,7 @@ def photo(
     chosen = PHOTO_PROFILES.get(profile or DEFAULT_PROFILE.photo.name)
     if chosen is None:
         err.print(f"[red]unknown photo profile {profile!r}[/]: choose from {', '.join(PHOTO_PROFILES)}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     if overlay is not None:
         overlay.mkdir(parents=True, exist_ok=True)
     _stage("photo", files, as_json, Options(profile=replace(DEFAULT_PROFILE, photo=chosen)), overlay)
@@ -224,7 +221,7 @@ def serve(
         app_ = create_app(open_store(store_url), chosen)
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
     if not (token or os.environ.get("SVS_SERVE_TOKEN")):
         err.print(f"dashboard: http://{host}:{port}/?token={chosen}")
     else:
@@ -237,15 +234,18 @@ def submit(
     batch: Annotated[Path, typer.Argument(help="Batch folder")],
     store: Annotated[str, typer.Option(help="Store URL the workers can reach (s3://bucket/prefix)")],
     broker: BrokerOpt = None,
+    no_mrz: NoMrzOpt = False,
+    no_photo: NoPhotoOpt = False,
+    no_forms: NoFormsOpt = False,
 ) -> None:
-    """Put every item of the batch into the store and enqueue one message per item. Prints the batch id."""
+    """Put every item of the batch into the store and enqueue one message per item. Prints the batch id. The
+    stages skipped here are skipped by every worker that processes the batch."""
     from workers.submit import submit_batch
 
     try:
-        batch_id, count = submit_batch(batch, store, broker)
+        batch_id, count = submit_batch(batch, store, broker, _options(no_mrz, no_photo, no_forms))
     except SvsError as exc:
-        err.print(f"[red]{exc.code}:[/] {exc}")
-        raise typer.Exit(1) from exc
+        _stop(exc)
     err.print(f"submitted {count} items")
     print(batch_id)
 
@@ -280,12 +280,11 @@ def health(
         try:
             url = broker_url(broker)
         except ConfigError as exc:
-            err.print(f"[red]configuration:[/] {exc}")
-            raise typer.Exit(2) from exc
+            _stop(exc)
         out = h.readiness(url, store or os.environ.get("SVS_STORE_URL"))
     else:
         err.print("[red]health check must be live or ready[/]")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     print(json.dumps(out))
     raise typer.Exit(0 if out["ok"] else 1)
 
@@ -302,8 +301,7 @@ def replay(
     try:
         moved = do_replay(broker, limit=limit)
     except ConfigError as exc:
-        err.print(f"[red]configuration:[/] {exc}")
-        raise typer.Exit(2) from exc
+        _stop(exc)
     err.print(f"replayed {moved} message(s)")
     print(moved)
 
@@ -342,9 +340,9 @@ def schema(out: Annotated[Path, typer.Argument(help="Folder for the JSON Schema 
 def main() -> None:
     try:
         app()
-    except ConfigError as exc:
-        err.print(f"[red]configuration:[/] {exc}")
-        sys.exit(2)
+    except SvsError as exc:
+        _say(exc)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

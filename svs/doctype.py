@@ -1,8 +1,7 @@
-"""Document type of an item: declared in batch.json, or told from the image.
+"""Document types: the declared one from batch.json, and the page shapes the typing stages go by.
 
-The image rules, cheapest first: a portrait-shaped item with one dominant face is a passport photo; a page with
-a barcode is an application form; a page where the MRZ reader finds an MRZ is an MRZ document; an A4-sized page
-is a supporting document; anything else is unknown.
+The rules that tell a type from the image, cheapest first, are the order of the stages in
+:data:`svs.pipeline.stages.CHAIN`.
 """
 
 from __future__ import annotations

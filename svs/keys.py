@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from svs.errors import PoisonMessage
+from svs.errors import InvalidId
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -14,13 +14,13 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 def check_id(value: str, what: str = "id") -> str:
     """Ids become parts of keys and paths: letters, digits, dot, dash, underscore; no traversal."""
     if not isinstance(value, str) or not _ID.fullmatch(value) or ".." in value:  # fullmatch: "$" allows a "\n"
-        raise PoisonMessage("message.bad_id", f"invalid {what}")
+        raise InvalidId("id.invalid", f"invalid {what}")
     return value
 
 
 def check_sha(value: str) -> str:
     if not isinstance(value, str) or not _SHA.fullmatch(value):
-        raise PoisonMessage("message.bad_sha256", "invalid sha256")
+        raise InvalidId("sha256.invalid", "invalid sha256")
     return value
 
 

@@ -9,9 +9,10 @@ from functools import lru_cache
 import cv2
 
 from svs import __version__
-from svs.engines import mtcnn, passporteye, pdfium, tesseract, zxing
+from svs.engines import passporteye, pdfium, tesseract, zxing
 from svs.forms.template import load_template
 from svs.mrz import reader as svs_reader
+from svs.photo import detector
 from svs.schema import Provenance
 
 
@@ -27,7 +28,7 @@ def form_template_version() -> str:
 def model_versions() -> dict[str, str]:
     return {
         "opencv": cv2.__version__,
-        "face_detector": mtcnn.version(),
+        "face_detector": detector.version(),
         "mrz_reader": f"svs {svs_reader.version()}",
         "mrz_baseline": f"passporteye {passporteye.version()}",
         "ocr": tesseract.version(),

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from svs import keys
-from svs.errors import IntegrityError, PoisonMessage
+from svs.errors import IntegrityError, InvalidId
 from svs.report import collect, render
 from svs.report.collect import PICTURES, expected_items, item_result, read_summary
 from svs.storage.base import Store
@@ -132,7 +132,7 @@ def create_app(store: Store, token: str) -> Starlette:
     async def batch_page(request: Request) -> Response:
         try:
             bid = batch_id_of(request)
-        except PoisonMessage:
+        except InvalidId:
             return Response("no such batch\n", status_code=404)
         view = collect(store, bid, pictures=False)
         if not view.results and view.summary is None:
@@ -143,7 +143,7 @@ def create_app(store: Store, token: str) -> Starlette:
         try:
             bid = batch_id_of(request)
             item = keys.check_id(request.path_params["item_id"], "item id")
-        except PoisonMessage:
+        except InvalidId:
             return Response("not found\n", status_code=404)
         role = request.path_params["role"]
         if role not in {r for r, _ in PICTURES}:
@@ -164,7 +164,7 @@ def create_app(store: Store, token: str) -> Starlette:
     async def api_batch(request: Request) -> Response:
         try:
             bid = batch_id_of(request)
-        except PoisonMessage:
+        except InvalidId:
             return JSONResponse({"error": "no such batch"}, status_code=404)
         view = collect(store, bid, pictures=False)
         if not view.results and view.summary is None:

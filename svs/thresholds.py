@@ -6,8 +6,7 @@ under, so a verdict can be reproduced later with exactly the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,6 @@ class PageThresholds:
         "(../shared/data/mrz): the one photographed in dim light 77, every other 110 or more"
     )
     max_dark_clip: Threshold = Threshold(0.60, "over 60% of pixels at or under grey 16: crushed blacks")
-    max_bright_clip: Threshold = Threshold(
-        0.35, "over 35% of ink-bearing pixels washed out to white (grey >= 250) with faint ink"
-    )
     min_ink_darkness: Threshold = Threshold(
         90, "overexposed: the darkest 1% of pixels is lighter than grey 90 although ink is present"
     )
@@ -197,13 +193,6 @@ PHOTO_PROFILES: dict[str, PhotoThresholds] = {p.name: p for p in (UK_PRINTED, UK
 
 
 @dataclass(frozen=True)
-class DoctypeThresholds:
-    max_photo_mm: Threshold = Threshold(
-        70, "passport photos are 35 x 45 mm (UK, ICAO); an item under 70 mm on its long side is a photo"
-    )
-
-
-@dataclass(frozen=True)
 class FormThresholds:
     min_field_confidence: Threshold = Threshold(
         0.6, "form.field_unreadable: measured on generated PA1 pages (bench/bench_forms.py): correct readings of "
@@ -221,11 +210,7 @@ class Profile:
     name: str = "uk-2026.1"
     page: PageThresholds = field(default_factory=PageThresholds)
     photo: PhotoThresholds = field(default_factory=PhotoThresholds)
-    doctype: DoctypeThresholds = field(default_factory=DoctypeThresholds)
     form: FormThresholds = field(default_factory=FormThresholds)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 DEFAULT_PROFILE = Profile()

@@ -144,11 +144,11 @@ def test_a_batch_json_nested_thousands_deep_is_refused_clearly(sample_batch: Pat
 
 
 def test_an_id_with_a_trailing_newline_is_refused() -> None:
-    from svs.errors import PoisonMessage
+    from svs.errors import InvalidId
     from svs.keys import check_id
 
     assert check_id("desk-7") == "desk-7"
-    with pytest.raises(PoisonMessage):
+    with pytest.raises(InvalidId):
         check_id("desk-7\n")
 
 

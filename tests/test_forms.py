@@ -7,12 +7,12 @@ import cv2
 import numpy as np
 import pytest
 
+from svs.batch.patchcode import find_patches
 from svs.engines import tesseract
 from svs.errors import EngineTimeout
 from svs.forms.read import read_form
 from svs.forms.register import page_number, register
 from svs.forms.template import load_template
-from svs.patchcode import find_patches
 
 PX_PER_MM_HALF = 150 / 25.4
 

@@ -144,8 +144,9 @@ def test_svs_run_with_several_processes_caps_them_and_not_itself(small_batch: Pa
 
 
 def test_child_processes_load_engines_then_take_the_cap() -> None:
-    code = ("from svs.api import init_process; from svs.memory import current_cap_mb; from svs.mrz.ocr import "
-            "recogniser; init_process(2048); print(current_cap_mb(), recogniser.cache_info().currsize)")
+    code = ("from svs.pipeline.processes import init_process; from svs.memory import current_cap_mb; "
+            "from svs.mrz.ocr import recogniser; init_process(2048); "
+            "print(current_cap_mb(), recogniser.cache_info().currsize)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["2048", "1"], done.stderr[-2000:]
 
@@ -157,9 +158,9 @@ def test_svs_run_takes_the_limit_from_the_environment_and_refuses_one_too_small(
     base = [str(svs), "run", str(small_batch), "--store", str(small_batch.parent / "store"), "--json", "--jobs", "1"]
     env = {**os.environ, "SVS_MEMORY_LIMIT_MB": "64"}
     done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 1 and "config.invalid" in done.stderr and "SVS_MEMORY_LIMIT_MB" in done.stderr
+    assert done.returncode == 2 and "config.invalid" in done.stderr and "SVS_MEMORY_LIMIT_MB" in done.stderr
     done = subprocess.run([*base, "--memory-limit-mb", "64"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 1 and "--memory-limit-mb" in done.stderr
+    assert done.returncode == 2 and "--memory-limit-mb" in done.stderr
     env["SVS_MEMORY_LIMIT_MB"] = "1024"  # the minimum: every item within the intake limits fits (BENCHMARKS.md)
     done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -45,3 +45,27 @@ def test_verdict_is_the_most_severe_reason() -> None:
 def test_unknown_reason_code_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
         verdict_for(["page.wobbly"])
+
+
+#: A string in svs's source that is a reason code: a family prefix, a dot, a lower-case name.
+_CODE = re.compile(r"""["']((?:input|page|photo|mrz|form|batch|stage)\.[a-z][a-z_]*)["']""")
+#: Strings of that shape that are not item reasons: a file name; an error class (BatchError.code: a batch folder
+#: svs cannot read at all is refused as a whole, never reported as one item's reason).
+NOT_CODES = {"batch.json", "batch.invalid"}
+
+
+def _codes_in_source() -> dict[str, str]:
+    root = Path(__file__).resolve().parents[1] / "svs"
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        for code in _CODE.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(code, str(path.relative_to(root.parent)))
+    return {c: p for c, p in found.items() if c not in NOT_CODES}
+
+
+def test_every_reason_code_a_stage_can_emit_is_registered_with_a_verdict_and_words() -> None:
+    found = _codes_in_source()
+    assert len(found) > 40  # the scan finds the codes the stages write (a broken pattern would find none)
+    unregistered = {c: p for c, p in found.items() if c not in REASONS}
+    assert unregistered == {}, "register these in svs/reasons.py"
+    assert all(REASONS[c].text.strip() and isinstance(REASONS[c].verdict, Verdict) for c in found)

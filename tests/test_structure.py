@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from svs.api import RunOutcome, run_batch
-from svs.applications import build_applications, cross_check
+from svs.batch.applications import build_applications, cross_check
+from svs.batch.patchcode import Patch
+from svs.batch.structure import PageMarks, assign
 from svs.engines.zxing import Barcode
-from svs.patchcode import Patch
 from svs.pipeline import Options
 from svs.schema import ItemResult
 from svs.storage import DirStore
-from svs.structure import PageMarks, assign
 
 NO_PHOTO = Options(photo=False)
 

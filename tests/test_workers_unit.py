@@ -2,7 +2,7 @@
 
 import pytest
 
-from svs.errors import ConfigError, PoisonMessage, StoreError, TransientStoreError
+from svs.errors import ConfigError, InvalidId, PoisonMessage, StoreError, TransientStoreError
 from svs.keys import check_id, item_prefix
 from workers.config import WorkerSettings, broker_url
 from workers.middleware import is_transient, reason_of
@@ -43,8 +43,8 @@ def test_dead_letter_reason_is_a_code_never_message_text() -> None:
 
 
 @pytest.mark.parametrize("bad", ["", "../x", "a/b", "x" * 65, "..", "a..b", "-lead"])
-def test_ids_that_could_escape_a_key_are_poison(bad: str) -> None:
-    with pytest.raises(PoisonMessage):
+def test_ids_that_could_escape_a_key_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidId):
         check_id(bad)
 
 

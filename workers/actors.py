@@ -7,22 +7,19 @@ redelivered message (a worker killed mid-item) neither loses nor repeats a resul
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
-from typing import Any
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
+from pydantic import ValidationError
 
 from svs import keys, log
-from svs.applications import build_applications, store_application
-from svs.errors import ObjectConflict, PoisonMessage
+from svs.batch.finish import finish_batch
+from svs.errors import ConfigError, InvalidId, ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
-from svs.report import build_report, store_report
-from svs.schema import ItemResult, ItemStructure
+from svs.schema import ApplicationSummary, ItemResult, SubmittedBatch
 from svs.storage import Store, open_store
-from svs.summary import build_summary, store_summary
 from workers import metrics, publication
 from workers.broker import make_broker
 from workers.channels import thread_channel
@@ -37,7 +34,7 @@ QUEUE = "svs-items"
 _local = threading.local()
 #: Manifests kept per process (a worker usually serves one or two batches at a time).
 MANIFESTS_KEPT = 8
-_manifests: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+_manifests: OrderedDict[tuple[int, str], SubmittedBatch] = OrderedDict()
 _manifests_lock = threading.Lock()
 
 
@@ -48,19 +45,21 @@ def _store(url: str) -> Store:
     return cache[url]
 
 
-def load_manifest(store: Store, batch_id: str) -> dict[str, Any]:
+def load_manifest(store: Store, batch_id: str) -> SubmittedBatch:
     """The batch's manifest, read once per process and batch: it is created once and never overwritten, and a
     batch of thousands would otherwise be fetched and parsed once per item. Read-only."""
-    cache: OrderedDict[tuple[int, str], dict[str, Any]] = _manifests
+    cache = _manifests
     key = (id(store), batch_id)
     with _manifests_lock:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
     try:
-        manifest = dict(json.loads(store.get(keys.batch_manifest(batch_id))))
+        manifest = SubmittedBatch.model_validate_json(store.get(keys.batch_manifest(batch_id)))
     except KeyError:
         raise PoisonMessage("message.unknown_batch", "no manifest for this batch") from None
+    except ValidationError:
+        raise PoisonMessage("message.bad_manifest", "the batch manifest is not a submitted batch") from None
     with _manifests_lock:
         cache[key] = manifest
         while len(cache) > MANIFESTS_KEPT:
@@ -74,9 +73,10 @@ def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
     return publication.publish_once(store, marker_key, body, message, thread_channel())
 
 
-def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], claim: str,
+def maybe_finish_batch(store: Store, batch_id: str, manifest: SubmittedBatch, claim: str,
                        item_id: str = "") -> None:
-    """When every item of the batch has a stored result, publish the batch summary exactly once.
+    """When every item of the batch has a stored result, finish it (:func:`svs.batch.finish.finish_batch`) and
+    publish its applications and then its summary, each exactly once.
 
     The first message to see the batch complete claims the summary by creating a claim object holding its own
     message id; a redelivery of that same message may claim again, any other message may not.
@@ -84,12 +84,11 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], cl
     marker = keys.batch_summary_marker(batch_id)
     if store.exists(marker):  # cheaper than listing the batch: a resubmitted batch stops here
         return
-    expected = {keys.result(batch_id, i["item_id"], i["sha256"]) for i in manifest["items"]}
+    expected = {keys.result(batch_id, i.item_id, i.sha256) for i in manifest.items}
     # the manifest's last item is usually among the last done (items are queued in order): while its result is
     # missing the batch is not complete, and one HEAD spares listing the whole batch for every item
-    last = manifest["items"][-1] if manifest["items"] else None
-    if last and last["item_id"] != item_id and not store.exists(keys.result(batch_id, last["item_id"],
-                                                                            last["sha256"])):
+    last = manifest.items[-1] if manifest.items else None
+    if last and last.item_id != item_id and not store.exists(keys.result(batch_id, last.item_id, last.sha256)):
         return
     present = set(store.list(keys.batch_results_prefix(batch_id)))
     if not expected <= present:
@@ -99,39 +98,54 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: dict[str, Any], cl
     except ObjectConflict:
         return  # another message claimed the summary; if it dies, its redelivery finishes the job
     results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
-    for app in build_applications(batch_id, results):  # before the batch summary, which says "all done"
-        stored = store_application(store, app)
-        publish_once(store, keys.application_marker(batch_id, app.application_id),
-                     stored.model_dump_json().encode())
-    summary = store_summary(store, build_summary(batch_id, results))
-    store_report(store, batch_id, build_report(store, batch_id))  # idempotent: a redelivery stores the same bytes
-    if publish_once(store, marker, summary.model_dump_json().encode()):
-        logger.info("batch summary published", extra={"batch_id": batch_id, "count": summary.items})
+
+    def publish_application(app: ApplicationSummary) -> None:
+        publish_once(store, keys.application_marker(batch_id, app.application_id), app.model_dump_json().encode())
+
+    finished = finish_batch(store, batch_id, results, options_of(manifest), publish_application)
+    if publish_once(store, marker, finished.summary.model_dump_json().encode()):
+        logger.info("batch summary published", extra={"batch_id": batch_id, "count": finished.summary.items})
+
+
+def options_of(manifest: SubmittedBatch) -> Options:
+    """The options the batch was submitted with; a worker that does not know them cannot process it."""
+    try:
+        return Options.from_run_options(manifest.options)
+    except ConfigError:
+        raise PoisonMessage("message.unknown_options", "the batch asks for a profile or reader this worker "
+                                                       "does not have") from None
 
 
 @dramatiq.actor(queue_name=QUEUE, throws=PERMANENT, max_retries=10)
 def process(batch_id: str, item_id: str, store_url: str) -> None:
     """Process one submitted item: analyse, store, publish its result; finish the batch if it was the last."""
-    keys.check_id(batch_id, "batch id")
-    keys.check_id(item_id, "item id")
+    try:
+        keys.check_id(batch_id, "batch id")
+        keys.check_id(item_id, "item id")
+    except InvalidId:
+        raise PoisonMessage("message.bad_id", "the message's ids cannot name objects") from None
     store = _store(store_url)
     manifest = load_manifest(store, batch_id)
-    item = next((i for i in manifest["items"] if i["item_id"] == item_id), None)
+    item = next((i for i in manifest.items if i.item_id == item_id), None)
     if item is None:
         raise PoisonMessage("message.unknown_item", "item not in the batch manifest")
-    sha = keys.check_sha(item["sha256"])
-    structure = ItemStructure.model_validate(item["structure"]) if item.get("structure") else None
+    try:
+        sha = keys.check_sha(item.sha256)
+    except InvalidId:
+        raise PoisonMessage("message.bad_sha256", "the manifest's digest for the item is invalid") from None
     result = load_stored_result(store, batch_id, item_id, sha)
-    if result is None and item.get("intake_error"):
-        result = process_item(store, batch_id, item_id, item["name"], b"", item.get("page"),
-                              item.get("declared_type"), Options(), structure, intake_error=item["intake_error"])
+    if result is None and item.intake_error:
+        result = process_item(store, batch_id, item_id, item.name, b"", item.page, item.declared_type,
+                              options_of(manifest), item.structure, intake_error=item.intake_error)
     if result is None:
+        if item.inbox_key is None:
+            raise PoisonMessage("message.missing_object", "the item has neither an inbox object nor a reason")
         try:
-            data = store.get_verified(item["inbox_key"], sha)
+            data = store.get_verified(item.inbox_key, sha)
         except KeyError:
             raise PoisonMessage("message.missing_object", "the item's inbox object does not exist") from None
-        result = process_item(store, batch_id, item_id, item["name"], data, item.get("page"),
-                              item.get("declared_type"), Options(), structure)
+        result = process_item(store, batch_id, item_id, item.name, data, item.page, item.declared_type,
+                              options_of(manifest), item.structure)
     published = publish_once(store, keys.published_marker(batch_id, item_id, sha),
                              result.model_dump_json().encode())
     if published:

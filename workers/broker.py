@@ -25,6 +25,8 @@ from workers.transactional import TransactionalRabbitmqBroker
 def make_broker(url: str | None = None, settings: WorkerSettings | None = None) -> dramatiq.Broker:
     url = broker_url(url)
     settings = settings or WorkerSettings.from_env()
+    if urlparse(url).scheme == "stub":
+        return _stub_broker(url, settings)
 
     def retry_when(retries: int, exc: BaseException) -> bool:
         return is_transient(exc) and retries < settings.max_retries
@@ -53,3 +55,18 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
     else:
         broker = TransactionalRabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     return broker
+
+
+def _stub_broker(url: str, settings: WorkerSettings) -> dramatiq.Broker:
+    """Dramatiq's in-process broker with svs's message-handling middleware (no metrics, no queue server): the
+    actors' logic run in a test as the workers run it."""
+    from dramatiq.brokers.stub import StubBroker
+
+    def retry_when(retries: int, exc: BaseException) -> bool:
+        return is_transient(exc) and retries < settings.max_retries
+
+    return StubBroker(middleware=[
+        DeadLetterNotice(url), AgeLimit(), TimeLimit(time_limit=settings.item_time_limit_ms), Callbacks(),
+        Pipelines(), Retries(min_backoff=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms,
+                             retry_when=retry_when), CurrentMessage(),
+    ])

@@ -17,8 +17,9 @@ DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
 def broker_url(explicit: str | None = None) -> str:
     url = explicit or os.environ.get("SVS_BROKER_URL") or DEFAULT_BROKER_URL
     scheme = urlparse(url).scheme
-    if scheme not in ("amqp", "amqps", "redis", "rediss"):
-        raise ConfigError("the broker URL must start with amqp:// or redis://")
+    if scheme not in ("amqp", "amqps", "redis", "rediss", "stub"):
+        raise ConfigError("the broker URL must start with amqp:// or redis:// (stub:// runs in one process, for "
+                          "tests)")
     return url
 
 

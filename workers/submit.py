@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from svs import keys
-from svs.api import batch_structure
 from svs.batch import BatchIdConflict, claim_batch_id, load_batch, read_file
+from svs.batch.prepass import batch_structure
 from svs.errors import IntakeError, ObjectConflict
 from svs.intake import EXTENSIONS, sha256_hex, sniff
 from svs.pipeline import Options
+from svs.schema import SubmittedBatch, SubmittedItem
 from svs.storage import open_store
 
 
-def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> tuple[str, int]:
+def submit_batch(path: Path, store_url: str, broker_url: str | None = None,
+                 options: Options = Options()) -> tuple[str, int]:
     """Returns the batch id and the number of items enqueued. Submitting the same batch again stores nothing new;
-    the workers recognise items already done."""
+    the workers recognise items already done. *options* (which stages, which profile) travel in the batch's
+    manifest: every worker processes the batch as asked."""
     if broker_url:
         os.environ["SVS_BROKER_URL"] = broker_url
     from workers import actors  # sets up the broker from SVS_BROKER_URL
@@ -27,7 +29,7 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
     store.check()
     claim_batch_id(store, batch)
     # which application each page belongs to is decided here, in batch order, before any worker sees a page
-    structures = batch_structure(batch, Options())
+    structures = batch_structure(batch, options)
     inbox: dict[str, str] = {}
     refused: dict[str, str] = {}  # files that cannot even be read here (too large, not a regular file)
     for name in batch.files:
@@ -39,19 +41,15 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None) -> t
         key = keys.inbox(batch.batch_id, sha256_hex(data), EXTENSIONS.get(sniff(data) or "", "bin"))
         store.put(key, data, "inbox", "application/octet-stream")
         inbox[name] = key
-    manifest = {
-        "batch_id": batch.batch_id,
-        "operator": batch.manifest.operator,
-        "scanner": batch.manifest.scanner,
-        "expected_items": batch.manifest.expected_items,
-        "items": [
-            {"item_id": i.item_id, "name": i.name, "page": i.page, "sha256": i.sha256,
-             "inbox_key": inbox.get(i.path_name), "declared_type": i.declared_type,
-             "intake_error": refused.get(i.path_name), "structure": st.model_dump(mode="json")}
-            for i, st in zip(batch.items, structures, strict=True)
-        ],
-    }
-    body = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    manifest = SubmittedBatch(
+        batch_id=batch.batch_id, operator=batch.manifest.operator, scanner=batch.manifest.scanner,
+        expected_items=batch.manifest.expected_items, options=options.to_run_options(),
+        items=[SubmittedItem(item_id=i.item_id, name=i.name, page=i.page, sha256=i.sha256,
+                             inbox_key=inbox.get(i.path_name), declared_type=i.declared_type,
+                             intake_error=refused.get(i.path_name), structure=st)
+               for i, st in zip(batch.items, structures, strict=True)],
+    )
+    body = manifest.model_dump_json().encode()
     try:
         store.put(keys.batch_manifest(batch.batch_id), body, "batch_manifest", "application/json")
     except ObjectConflict:

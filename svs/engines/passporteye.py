@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import io
 import warnings
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _pkg_version
 
 import cv2
 import numpy as np
+
+from svs.engines import package_version
 
 NAME = "passporteye"
 
 
 def version() -> str:
-    try:
-        return _pkg_version("PassportEye")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("PassportEye")
 
 
 def read_lines(image: np.ndarray) -> list[str]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _pkg_version
 from typing import Any
 
 import numpy as np
 
+from svs.engines import package_version
 from svs.errors import EngineTimeout
 
 NAME = "pdfium"
@@ -30,10 +29,7 @@ class PdfError(Exception):
 
 
 def version() -> str:
-    try:
-        return f"pypdfium2 {_pkg_version('pypdfium2')}"
-    except PackageNotFoundError:
-        return "unavailable"
+    return package_version("pypdfium2", "pypdfium2", missing="unavailable")
 
 
 def _page_count(data: bytes) -> int:

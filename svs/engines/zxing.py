@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _pkg_version
 
 import numpy as np
+
+from svs.engines import package_version
 
 NAME = "zxing-cpp"
 
@@ -19,10 +19,7 @@ class Barcode:
 
 
 def version() -> str:
-    try:
-        return f"zxing-cpp {_pkg_version('zxing-cpp')}"
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("zxing-cpp", "zxing-cpp")
 
 
 def read(grey: np.ndarray) -> list[Barcode]:

@@ -20,12 +20,11 @@ from functools import lru_cache
 import numpy as np
 
 from svs.mrz.checkdigit import char_value, verify
+from svs.mrz.layout import LAYOUTS
 from svs.mrz.ocr import ALPHABET
 from svs.mrz.states import is_known
 
 DIGITS = "0123456789"
-#: The French national identity card's own two-line layout (not ICAO's TD2); the parser reports it as TD2.
-FRA_ID = "FRA_ID"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 KINDS = {
     "P": "P",  # ICAO 9303: a passport's document code starts with P
@@ -64,49 +63,6 @@ LOOKALIKE_PAIRS = (("O", "0"), ("Q", "0"), ("D", "0"), ("I", "1"), ("B", "8"), (
 LOOKALIKES = np.zeros((len(ALPHABET), len(ALPHABET)), np.float32)
 for _a, _b in LOOKALIKE_PAIRS:
     LOOKALIKES[ALPHABET.index(_a), ALPHABET.index(_b)] = LOOKALIKES[ALPHABET.index(_b), ALPHABET.index(_a)] = 1.0
-
-
-def _layout(fmt: str) -> list[str]:
-    """The kind of every position, line by line."""
-    names44, names36 = "a" * 39, "a" * 31
-    if fmt == "TD3":
-        return ["Pn" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 14 + "cc"]
-    if fmt == "MRVA":
-        return ["Vn" + "aaa" + names44, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 16]
-    if fmt == "TD2":
-        return ["In" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 7 + "c"]
-    if fmt == FRA_ID:  # see svs.mrz.parse.FRA_ID_WARNING
-        return ["In" + "aaa" + "a" * 25 + "n" * 6, "n" * 12 + "c" + "a" * 14 + "d" * 6 + "c" + "s" + "c"]
-    if fmt == "MRVB":
-        return ["Vn" + "aaa" + names36, "n" * 9 + "c" + "aaa" + "d" * 6 + "c" + "s" + "d" * 6 + "c" + "n" * 8]
-    return ["In" + "aaa" + "n" * 9 + "c" + "n" * 15, "d" * 6 + "c" + "s" + "d" * 6 + "c" + "aaa" + "n" * 11 + "c",
-            "a" * 30]
-
-
-#: (name, [(line, start, end)], (line, check position)) per format
-def _checks(fmt: str) -> list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]]:
-    if fmt == FRA_ID:
-        return [("document_number", [(1, 0, 12)], (1, 12)), ("birth_date", [(1, 27, 33)], (1, 33)),
-                ("composite", [(0, 0, 36), (1, 0, 35)], (1, 35))]
-    if fmt in ("TD3", "MRVA", "TD2", "MRVB"):
-        out = [("document_number", [(1, 0, 9)], (1, 9)), ("birth_date", [(1, 13, 19)], (1, 19)),
-               ("expiry_date", [(1, 21, 27)], (1, 27))]
-        if fmt == "TD3":
-            out += [("personal_number", [(1, 28, 42)], (1, 42)),
-                    ("composite", [(1, 0, 10), (1, 13, 20), (1, 21, 43)], (1, 43))]
-        if fmt == "TD2":
-            out += [("composite", [(1, 0, 10), (1, 13, 20), (1, 21, 35)], (1, 35))]
-        return out
-    return [("document_number", [(0, 5, 14)], (0, 14)), ("birth_date", [(1, 0, 6)], (1, 6)),
-            ("expiry_date", [(1, 8, 14)], (1, 14)),
-            ("composite", [(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)], (1, 29))]
-
-
-def _state_codes(fmt: str) -> list[tuple[int, int]]:
-    """(line, start) of the issuing state and nationality codes."""
-    if fmt == FRA_ID:
-        return [(0, 2)]
-    return [(0, 2), (1, 15)] if fmt == "TD1" else [(0, 2), (1, 10)]
 
 
 def _numeric_code(probs: list[np.ndarray], chosen: list[list[int]], ln: int, start: int) -> None:
@@ -174,7 +130,7 @@ def format_for(n_lines: int, length: int, first_char_probs: np.ndarray) -> str |
 def _masks(fmt: str) -> tuple[np.ndarray, ...]:
     """Per line, a (positions, 37) matrix of the characters each position allows."""
     out = []
-    for kinds in _layout(fmt):
+    for kinds in LAYOUTS[fmt].kinds():
         m = np.zeros((len(kinds), len(ALPHABET)), np.float32)
         for i, k in enumerate(kinds):
             m[i, [ALPHABET.index(c) for c in KINDS[k]]] = 1.0
@@ -203,9 +159,9 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
         m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
         masked.append(m)
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
-    for ln, start in _state_codes(fmt):
+    for ln, start in LAYOUTS[fmt].state_codes():
         _numeric_code(probs, chosen, ln, start)
-    checks = _checks(fmt)
+    checks = [(c.name, [(sp.line, sp.start, sp.end) for sp in c.covers], c.digit) for c in LAYOUTS[fmt].checks]
     for name, spans, _ in checks:
         if name.endswith("_date"):
             _whole_date_parts(masked, chosen, spans[0])
@@ -229,7 +185,7 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
             for (ln, i), idx in fixed.items():
                 chosen[ln][i] = idx
             corrected.append(name)
-    for ln, start in _state_codes(fmt):
+    for ln, start in LAYOUTS[fmt].state_codes():
         _known_code(masked, chosen, ln, start)
     lines = ["".join(ALPHABET[i] for i in row) for row in chosen]
     # confidence is the recogniser's own probability, before the position's kind narrowed the choice (a letter

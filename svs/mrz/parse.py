@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from svs.mrz.checkdigit import verify
+from svs.mrz.layout import FRA_ID, LAYOUTS, Layout
 from svs.mrz.states import is_known
 from svs.schema import MrzFields
 
@@ -108,34 +109,52 @@ FRA_ID_PREFIX = "IDFRA"
 FRA_ID_WARNING = "layout_fra_national_id_1988"
 
 
-def _fra_id(lines: list[str], today: date) -> Parsed:
-    l1, l2 = lines
-    p = Parsed("TD2", lines, MrzFields(), warnings=[FRA_ID_WARNING, "expiry_date_unknown"])
-    number = l2[0:12]
-    p.checks["document_number"] = verify(number, l2[12])
-    p.checks["birth_date"] = verify(l2[27:33], l2[33], empty_may_be_filler=True)
-    p.checks["composite"] = verify(l1 + l2[0:35], l2[35])
-    birth = _date(l2[27:33], kind="birth", today=today, warnings=p.warnings, reasons=p.reasons)
-    given = " ".join(part for part in l2[13:27].split("<") if part)
-    p.fields = MrzFields(
-        document_code=_clean(l1[0:2]), issuing_state="FRA", document_number=number.replace("<", ""),
-        nationality="FRA", birth_date=birth, sex=l2[34].replace("<", "") or None, expiry_date=None,
-        surname=_clean(l1[5:30]), given_names=given, optional_data=_clean(l1[30:36]),
-    )
-    return _finish(p, l2[34])
+def _verify(p: Parsed, layout: Layout, lines: list[str], number: tuple[str, str] | None = None) -> None:
+    """Every check digit of the layout, in its order; *number* is the document number and its check digit where
+    a long number runs on into the optional data (:func:`_number_with_overflow`)."""
+    for check in layout.checks:
+        if check.name == "document_number" and number is not None:
+            p.checks[check.name] = verify(*number)
+            continue
+        covered = "".join(span.text(lines) for span in check.covers)
+        p.checks[check.name] = verify(covered, lines[check.digit[0]][check.digit[1]],
+                                      empty_may_be_filler=check.name in MAY_BE_EMPTY)
 
 
-def _common_checks(
-    p: Parsed, number: str, nd: str, dob: str, dd: str, exp: str, ed: str, today: date
-) -> tuple[str | None, str | None]:
-    p.checks["document_number"] = verify(number, nd)
-    p.checks["birth_date"] = verify(dob, dd, empty_may_be_filler=True)
-    p.checks["expiry_date"] = verify(exp, ed, empty_may_be_filler=True)
-    birth = _date(dob, kind="birth", today=today, warnings=p.warnings, reasons=p.reasons)
-    expiry = _date(exp, kind="expiry", today=today, warnings=p.warnings, reasons=p.reasons)
+#: Checks over a field that may be left empty (all fillers): an unknown date, no personal number.
+MAY_BE_EMPTY = ("birth_date", "expiry_date", "personal_number")
+
+
+def _dates(p: Parsed, layout: Layout, lines: list[str], today: date) -> tuple[str | None, str | None]:
+    birth = _date(layout.text(lines, "birth_date"), kind="birth", today=today, warnings=p.warnings,
+                  reasons=p.reasons)
+    expiry = _date(layout.text(lines, "expiry_date"), kind="expiry", today=today, warnings=p.warnings,
+                   reasons=p.reasons)
     if expiry is not None and expiry < today.isoformat():
         p.reasons.append("mrz.expired")
     return birth, expiry
+
+
+def _code(layout: Layout, lines: list[str], name: str) -> str | None:
+    return layout.text(lines, name).replace("<", "") or None
+
+
+def _fra_id(lines: list[str], today: date) -> Parsed:
+    layout = LAYOUTS[FRA_ID]
+    p = Parsed("TD2", lines, MrzFields(), warnings=[FRA_ID_WARNING, "expiry_date_unknown"])
+    _verify(p, layout, lines)
+    birth = _date(layout.text(lines, "birth_date"), kind="birth", today=today, warnings=p.warnings,
+                  reasons=p.reasons)
+    given = " ".join(part for part in layout.text(lines, "given_names").split("<") if part)
+    sex = layout.text(lines, "sex")
+    p.fields = MrzFields(
+        document_code=_clean(layout.text(lines, "document_code")), issuing_state="FRA",
+        document_number=layout.text(lines, "document_number").replace("<", ""), nationality="FRA",
+        birth_date=birth, sex=sex.replace("<", "") or None, expiry_date=None,
+        surname=_clean(layout.text(lines, "surname")), given_names=given,
+        optional_data=_clean(layout.text(lines, "office")),
+    )
+    return _finish(p, sex)
 
 
 def _finish(p: Parsed, sex: str) -> Parsed:
@@ -153,58 +172,63 @@ def _finish(p: Parsed, sex: str) -> Parsed:
 
 
 def _td3(lines: list[str], fmt: str, today: date) -> Parsed:
-    l1, l2 = lines
-    surname, given = _names(l1[5:44])
+    """TD3 and MRV-A: 44 characters a line."""
+    layout = LAYOUTS[fmt]
+    surname, given = _names(layout.text(lines, "names"))
     p = Parsed(fmt, lines, MrzFields())
-    number, nd = l2[0:9], l2[9]
-    birth, expiry = _common_checks(p, number, nd, l2[13:19], l2[19], l2[21:27], l2[27], today)
-    optional = l2[28:42] if fmt == "TD3" else l2[28:44]
-    if fmt == "TD3":
-        p.checks["personal_number"] = verify(l2[28:42], l2[42], empty_may_be_filler=True)
-        p.checks["composite"] = verify(l2[0:10] + l2[13:20] + l2[21:43], l2[43])
+    _verify(p, layout, lines)
+    birth, expiry = _dates(p, layout, lines, today)
+    sex = layout.text(lines, "sex")
     p.fields = MrzFields(
-        document_code=_clean(l1[0:2]), issuing_state=l1[2:5].replace("<", "") or None,
-        document_number=number.replace("<", ""), nationality=l2[10:13].replace("<", "") or None,
-        birth_date=birth, sex=l2[20].replace("<", "") or None, expiry_date=expiry,
-        surname=surname, given_names=given, optional_data=_clean(optional),
+        document_code=_clean(layout.text(lines, "document_code")),
+        issuing_state=_code(layout, lines, "issuing_state"),
+        document_number=layout.text(lines, "document_number").replace("<", ""),
+        nationality=_code(layout, lines, "nationality"), birth_date=birth, sex=sex.replace("<", "") or None,
+        expiry_date=expiry, surname=surname, given_names=given,
+        optional_data=_clean(layout.text(lines, "optional_data")),
     )
-    return _finish(p, l2[20])
+    return _finish(p, sex)
 
 
 def _td2(lines: list[str], fmt: str, today: date) -> Parsed:
-    l1, l2 = lines
-    surname, given = _names(l1[5:36])
+    """TD2 and MRV-B: 36 characters a line."""
+    layout = LAYOUTS[fmt]
+    surname, given = _names(layout.text(lines, "names"))
     p = Parsed(fmt, lines, MrzFields())
-    optional = l2[28:35] if fmt == "TD2" else l2[28:36]
-    number, nd, rest, overflow = _number_with_overflow(l2[0:9], l2[9], optional)
+    number_span = layout.span("document_number")
+    number, nd, rest, overflow = _number_with_overflow(
+        number_span.text(lines), lines[number_span.line][number_span.end], layout.text(lines, "optional_data"))
     if overflow:
         p.warnings.append("document_number_overflow")
-    birth, expiry = _common_checks(p, number, nd, l2[13:19], l2[19], l2[21:27], l2[27], today)
-    if fmt == "TD2":
-        p.checks["composite"] = verify(l2[0:10] + l2[13:20] + l2[21:35], l2[35])
+    _verify(p, layout, lines, (number, nd))
+    birth, expiry = _dates(p, layout, lines, today)
+    sex = layout.text(lines, "sex")
     p.fields = MrzFields(
-        document_code=_clean(l1[0:2]), issuing_state=l1[2:5].replace("<", "") or None,
-        document_number=number.replace("<", ""), nationality=l2[10:13].replace("<", "") or None,
-        birth_date=birth, sex=l2[20].replace("<", "") or None, expiry_date=expiry,
-        surname=surname, given_names=given, optional_data=_clean(rest),
+        document_code=_clean(layout.text(lines, "document_code")),
+        issuing_state=_code(layout, lines, "issuing_state"), document_number=number.replace("<", ""),
+        nationality=_code(layout, lines, "nationality"), birth_date=birth, sex=sex.replace("<", "") or None,
+        expiry_date=expiry, surname=surname, given_names=given, optional_data=_clean(rest),
     )
-    return _finish(p, l2[20])
+    return _finish(p, sex)
 
 
 def _td1(lines: list[str], fmt: str, today: date) -> Parsed:
-    l1, l2, l3 = lines
-    surname, given = _names(l3)
+    layout = LAYOUTS[fmt]
+    surname, given = _names(layout.text(lines, "names"))
     p = Parsed(fmt, lines, MrzFields())
-    number, nd, rest, overflow = _number_with_overflow(l1[5:14], l1[14], l1[15:30])
+    number_span = layout.span("document_number")
+    number, nd, rest, overflow = _number_with_overflow(
+        number_span.text(lines), lines[number_span.line][number_span.end], layout.text(lines, "optional_data"))
     if overflow:
         p.warnings.append("document_number_overflow")
-    birth, expiry = _common_checks(p, number, nd, l2[0:6], l2[6], l2[8:14], l2[14], today)
-    p.checks["composite"] = verify(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29], l2[29])
-    optional = " ".join(part for part in (_clean(rest), _clean(l2[18:29])) if part)
+    _verify(p, layout, lines, (number, nd))
+    birth, expiry = _dates(p, layout, lines, today)
+    optional = " ".join(part for part in (_clean(rest), _clean(layout.text(lines, "optional_data_2"))) if part)
+    sex = layout.text(lines, "sex")
     p.fields = MrzFields(
-        document_code=_clean(l1[0:2]), issuing_state=l1[2:5].replace("<", "") or None,
-        document_number=number.replace("<", ""), nationality=l2[15:18].replace("<", "") or None,
-        birth_date=birth, sex=l2[7].replace("<", "") or None, expiry_date=expiry,
-        surname=surname, given_names=given, optional_data=optional,
+        document_code=_clean(layout.text(lines, "document_code")),
+        issuing_state=_code(layout, lines, "issuing_state"), document_number=number.replace("<", ""),
+        nationality=_code(layout, lines, "nationality"), birth_date=birth, sex=sex.replace("<", "") or None,
+        expiry_date=expiry, surname=surname, given_names=given, optional_data=optional,
     )
-    return _finish(p, l2[7])
+    return _finish(p, sex)

@@ -16,6 +16,7 @@ import numpy as np
 from svs.engines import passporteye
 from svs.mrz import reader as svs_reader
 from svs.mrz import tesseract_reader
+from svs.mrz.layout import LAYOUTS
 from svs.mrz.parse import parse
 from svs.mrz.reader import Reading
 from svs.schema import MrzFields, MrzResult
@@ -56,21 +57,12 @@ READERS[tesseract_reader.NAME] = tesseract_reader.read
 
 
 def _field_confidence(fmt: str, conf: list[list[float]]) -> dict[str, float]:
+    """The lowest character probability in each field (its own check digit included), as laid out in
+    :mod:`svs.mrz.layout`."""
     if not conf:
         return {}
-    spans: dict[str, list[tuple[int, int, int]]]
-    if fmt == "TD1":
-        spans = {"document_code": [(0, 0, 2)], "issuing_state": [(0, 2, 5)], "document_number": [(0, 5, 15)],
-                 "birth_date": [(1, 0, 7)], "sex": [(1, 7, 8)], "expiry_date": [(1, 8, 15)],
-                 "nationality": [(1, 15, 18)], "names": [(2, 0, 30)]}
-    else:
-        width = len(conf[0])
-        spans = {"document_code": [(0, 0, 2)], "issuing_state": [(0, 2, 5)], "names": [(0, 5, width)],
-                 "document_number": [(1, 0, 10)], "nationality": [(1, 10, 13)], "birth_date": [(1, 13, 20)],
-                 "sex": [(1, 20, 21)], "expiry_date": [(1, 21, 28)]}
-        if fmt in ("MRVA", "MRVB"):  # a visa's optional data: no check digit covers it
-            spans["optional_data"] = [(1, 28, width)]
-    return {k: round(min(conf[ln][i] for ln, a, b in v for i in range(a, b)), 4) for k, v in spans.items()}
+    return {name: round(min(conf[s.line][i] for i in range(s.start, s.end)), 4)
+            for name, s in LAYOUTS[fmt].confidence_spans().items()}
 
 
 def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_READER,

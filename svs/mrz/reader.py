@@ -12,7 +12,8 @@ from datetime import date
 import cv2
 import numpy as np
 
-from svs.mrz.decode import FRA_ID, Decoded, decode, format_for
+from svs.mrz.decode import Decoded, decode, format_for
+from svs.mrz.layout import FRA_ID
 from svs.mrz.locate import Candidate, find_candidates
 from svs.mrz.ocr import (
     ALPHABET,

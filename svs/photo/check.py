@@ -7,8 +7,7 @@ import time
 import cv2
 import numpy as np
 
-from svs.engines import mtcnn
-from svs.photo import appearance, geometry, rules
+from svs.photo import appearance, detector, geometry, rules
 from svs.schema import Face, PhotoResult
 from svs.thresholds import DEFAULT_PROFILE, PhotoThresholds
 
@@ -20,10 +19,10 @@ MM_PER_INCH = 25.4
 PRINT_MM = (35.0, 45.0)  # UK and ICAO printed photos, width and height
 
 
-def faces(image: np.ndarray, t: PhotoThresholds = DEFAULT_PROFILE.photo) -> list[mtcnn.Detection]:
+def faces(image: np.ndarray, t: PhotoThresholds = DEFAULT_PROFILE.photo) -> list[detector.Detection]:
     """Confident faces big enough to be the subject rather than a face in the background, largest first."""
     h, w = image.shape[:2]
-    found = mtcnn.detect(image, t.min_face_share.value)
+    found = detector.detect(image, t.min_face_share.value)
     return [
         d for d in found
         if d.confidence >= t.min_face_confidence.value and d.box[2] * d.box[3] >= t.min_face_share.value * w * h
@@ -48,7 +47,7 @@ def _scaled(image: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def measure(image: np.ndarray, t: PhotoThresholds, dpi: float | None = None,
-            ) -> tuple[dict[str, float | None], list[mtcnn.Detection]]:
+            ) -> tuple[dict[str, float | None], list[detector.Detection]]:
     """Every measure of one photo. ``dpi`` is the scan resolution where the photo was cut from a scanned
     sheet; otherwise a printed photo's resolution follows from its 45 mm height."""
     h, w = image.shape[:2]
@@ -110,10 +109,10 @@ def _r(v: float | None, digits: int) -> float | None:
     return None if v is None else round(v, digits)
 
 
-def _unscale(d: mtcnn.Detection, scale: float) -> mtcnn.Detection:
+def _unscale(d: detector.Detection, scale: float) -> detector.Detection:
     box = tuple(round(v / scale) for v in d.box)
     marks = {k: (round(x / scale, 1), round(y / scale, 1)) for k, (x, y) in d.landmarks.items()}
-    return mtcnn.Detection((box[0], box[1], box[2], box[3]), d.confidence, marks)
+    return detector.Detection((box[0], box[1], box[2], box[3]), d.confidence, marks)
 
 
 def check_photo(image: np.ndarray, t: PhotoThresholds = DEFAULT_PROFILE.photo, dpi: float | None = None,

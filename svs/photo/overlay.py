@@ -9,48 +9,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from svs.overlay import AMBER, BLUE, GREEN, RED, WIDTH, CaptionStyle, Colour, caption, scaled
 from svs.photo.check import as_bgr
 from svs.schema import PhotoResult
 from svs.thresholds import PhotoThresholds
 
-GREEN = (60, 170, 60)
-RED = (40, 40, 220)
-AMBER = (0, 170, 240)
-BLUE = (200, 120, 40)
-#: Overlays are drawn at this width: legible text whatever the photo's size.
-WIDTH = 480
-LINE_PX = 22
-
-
-def _wrap(text: str, width_chars: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if len(line) + len(w) + 1 > width_chars and line:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    return [*lines, line] if line else lines
-
-
-def _caption(img: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]]) -> np.ndarray:
-    w = img.shape[1]
-    rows: list[tuple[str, tuple[int, int, int]]] = []
-    for text, colour in lines:
-        rows.extend((t, colour) for t in _wrap(text, max(20, w // 9)))
-    strip = np.full((LINE_PX * len(rows) + 10, w, 3), 255, np.uint8)
-    for i, (text, colour) in enumerate(rows):
-        # OpenCV's Hershey fonts draw ASCII only: anything else becomes '?'
-        safe = text.encode("ascii", "replace").decode("ascii")
-        cv2.putText(strip, safe, (6, 18 + i * LINE_PX), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
-    return np.vstack([img, strip])
+#: Each failing measure in words, wrapped to the strip's width.
+STYLE = CaptionStyle(line_px=22, baseline=18, pad=10, scale=0.5, px_per_char=9, wrap=True, min_chars=20)
 
 
 def draw_photo(image: np.ndarray, result: PhotoResult, t: PhotoThresholds) -> np.ndarray:
     """A photo's overlay (BGR), scaled to ``WIDTH`` pixels wide, with its failures listed below."""
-    src = as_bgr(image).copy()
-    s = WIDTH / src.shape[1]
-    img = cv2.resize(src, (WIDTH, max(1, round(src.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    img, s = scaled(as_bgr(image).copy())
     h, w = img.shape[:2]
     m = result.measures
     cv2.line(img, (w // 2, 0), (w // 2, h), BLUE, 1, cv2.LINE_AA)
@@ -78,15 +48,13 @@ def draw_photo(image: np.ndarray, result: PhotoResult, t: PhotoThresholds) -> np
     lines = [(f"{verdict} ({result.profile})", GREEN if result.compliant else RED)]
     lines += [(f.text, RED) for f in result.failures]
     lines += [(code, RED) for code in result.reasons if code in ("photo.no_face", "photo.multiple_faces")]
-    return _caption(img, lines)
+    return caption(img, lines, STYLE)
 
 
 def draw_sheet(page: np.ndarray, result: PhotoResult) -> np.ndarray:
     """A scanned sheet with each print's outline (green: compliant, red: not) and what failed, per print."""
-    src = as_bgr(page).copy()
-    s = WIDTH * 2 / src.shape[1]
-    img = cv2.resize(src, (WIDTH * 2, max(1, round(src.shape[0] * s))), interpolation=cv2.INTER_AREA)
-    lines: list[tuple[str, tuple[int, int, int]]] = []
+    img, s = scaled(as_bgr(page).copy(), WIDTH * 2)
+    lines: list[tuple[str, Colour]] = []
     for i, p in enumerate(result.photos, 1):
         x, y, bw, bh = (round(v * s) for v in p.box)
         colour = GREEN if p.compliant else RED
@@ -96,7 +64,7 @@ def draw_sheet(page: np.ndarray, result: PhotoResult) -> np.ndarray:
         lines += [(f"  {f.text}", RED) for f in p.failures]
     if "photo.photos_differ" in result.reasons:
         lines.append(("the photos on the sheet are not the same photograph", RED))
-    return _caption(img, lines)
+    return caption(img, lines, STYLE)
 
 
 def photo_overlay(image: np.ndarray, result: PhotoResult, t: PhotoThresholds) -> np.ndarray:

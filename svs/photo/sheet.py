@@ -56,7 +56,7 @@ def find_prints(page: np.ndarray, dpi: float) -> list[Print]:
     the pair of long horizontal edges that bracket the face at a print's width and height apart. A form's lines,
     text or a barcode under or beside the print do not bracket a face at that distance; a portrait printed on
     a document (no outline of its own) has no such edges and is not a print."""
-    from svs.engines import mtcnn
+    from svs.photo import detector
 
     h, w = page.shape[:2]
     s = min(1.0, SEARCH_DPI / dpi)
@@ -65,7 +65,7 @@ def find_prints(page: np.ndarray, dpi: float) -> list[Print]:
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
     px_per_mm = dpi * s / MM_PER_INCH
     want_w, want_h = PRINT_MM[0] * px_per_mm, PRINT_MM[1] * px_per_mm
-    found = [f for f in mtcnn.detect(small if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2BGR), 0.002)
+    found = [f for f in detector.detect(small if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2BGR), 0.002)
              if f.confidence >= 0.9 and f.box[3] < want_h]
     if not found:
         return []

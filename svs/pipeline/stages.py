@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from svs import derived, photo
+from svs.batch.structure import PageMarks, read_marks, single_page
 from svs.forms.read import read_form
 from svs.intake import Page
 from svs.mrz.read import read_mrz_with_crop
 from svs.photo.overlay import photo_overlay
 from svs.pipeline.context import ItemContext
 from svs.pipeline.options import Options
-from svs.quality_overlay import draw_quality
-from svs.structure import PageMarks, read_marks, single_page
+from svs.quality.overlay import draw_quality
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Result channels: where item results, batch summaries and dead-letter notices are published for downstream
-systems. A family of sibling backends on the broker the workers already use: RabbitMQ queues or Redis lists.
+systems. A family of sibling backends on the broker the workers already use: RabbitMQ queues or Redis lists,
+and the in-process stub beside them for ``stub://`` (tests).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ _threads = threading.local()
 
 def open_channel(url: str | None = None) -> Channel:
     url = broker_url(url)
+    if urlparse(url).scheme == "stub":
+        from workers.channels.stub import StubChannel
+
+        return StubChannel(url)
     if urlparse(url).scheme.startswith("redis"):
         from workers.channels.redis import RedisChannel
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,15 +79,3 @@ class RabbitChannel(Channel):
         except Exception:  # noqa: BLE001 - closing a broken connection
             pass
         self._conn = self._ch = None
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            pika.BlockingConnection(pika.URLParameters(url)).close()
-            return
-        except pika.exceptions.AMQPConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from svs.batch.patchcode import Patch, find_patches
 from svs.engines import zxing
 from svs.forms.register import page_number, register
 from svs.forms.template import Template, load_template
-from svs.patchcode import Patch, find_patches
 from svs.schema import ItemStructure
 
 #: Marker sheets are A4 pages; smaller items (photos, a passport's data page) are not searched for patches.

@@ -11,19 +11,17 @@ import math
 import cv2
 import numpy as np
 
+from svs.overlay import GREEN, RED, CaptionStyle, caption, scaled
 from svs.reasons import REASONS
 from svs.schema import QualityResult
 
-RED = (40, 40, 220)
-GREEN = (60, 170, 60)
-WIDTH = 480
-LINE_PX = 20
+#: One line per failing check, cut at the strip's width.
+STYLE = CaptionStyle(line_px=20, baseline=16, pad=8, scale=0.45, px_per_char=8, wrap=False)
 
 
 def draw_quality(grey_half: np.ndarray, q: QualityResult, max_edge_ink: float) -> np.ndarray:
-    """An overlay (BGR, ``WIDTH`` pixels wide) for a page with page-quality reasons."""
-    s = WIDTH / grey_half.shape[1]
-    small = cv2.resize(grey_half, (WIDTH, max(1, round(grey_half.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    """An overlay (BGR, :data:`svs.overlay.WIDTH` pixels wide) for a page with page-quality reasons."""
+    small, _ = scaled(grey_half)
     img = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
     h, w = img.shape[:2]
     m = q.measures
@@ -41,10 +39,4 @@ def draw_quality(grey_half: np.ndarray, q: QualityResult, max_edge_ink: float) -
             value = m.get(f"edge_ink_{side}")
             if value is not None and value > max_edge_ink:
                 cv2.rectangle(img, p0, p1, RED, -1)
-    lines = [REASONS[r].text if r in REASONS else r for r in q.reasons]
-    strip = np.full((LINE_PX * len(lines) + 8, w, 3), 255, np.uint8)
-    for i, text in enumerate(lines):
-        safe = text.encode("ascii", "replace").decode("ascii")
-        cv2.putText(strip, safe[: w // 8], (6, 16 + i * LINE_PX), cv2.FONT_HERSHEY_SIMPLEX, 0.45, RED, 1,
-                    cv2.LINE_AA)
-    return np.vstack([img, strip])
+    return caption(img, [(REASONS[r].text if r in REASONS else r, RED) for r in q.reasons], STYLE)

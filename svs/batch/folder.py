@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from svs import keys
 from svs.doctype import parse_declared
-from svs.errors import EngineTimeout, IntakeError, ObjectConflict, PoisonMessage, SvsError
+from svs.errors import EngineTimeout, IntakeError, InvalidId, ObjectConflict, SvsError
 from svs.intake import DEFAULT_LIMITS, Limits, probe
 from svs.keys import check_id
 from svs.schema import DocumentType
@@ -58,7 +58,7 @@ class BatchManifest(BaseModel):
             return v
         try:
             return check_id(v, "batch id")
-        except PoisonMessage as exc:
+        except InvalidId as exc:
             raise ValueError("batch_id must be 1-64 letters, digits, '.', '-' or '_'") from exc
 
 

@@ -15,7 +15,7 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
-NARROW_MM, WIDE_MM, SPACE_MM, MIN_LENGTH_MM = 2.03, 5.08, 2.03, 50.0
+NARROW_MM, WIDE_MM, MIN_LENGTH_MM = 2.03, 5.08, 50.0
 PATTERNS = {"WWNN": "1", "WNNW": "2", "WNWN": "3", "NWWN": "4", "NNWW": "6", "NWNW": "T"}
 
 

@@ -1,0 +1,39 @@
+"""A batch whose every item has a result, finished: application summaries, the batch summary, the report.
+
+The same for ``svs run`` and for the workers; what differs is only who is told (``on_application``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from svs.batch.applications import build_applications, store_application
+from svs.batch.summary import build_summary, store_summary
+from svs.pipeline import Options
+from svs.report import build_report, store_report
+from svs.schema import ApplicationSummary, BatchSummary, ItemResult
+from svs.storage.base import Store
+
+
+@dataclass(frozen=True)
+class FinishedBatch:
+    applications: list[ApplicationSummary]
+    summary: BatchSummary
+    report: bytes  # the batch report page, as kept in the store
+
+
+def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options: Options,
+                 on_application: Callable[[ApplicationSummary], None] | None = None) -> FinishedBatch:
+    """Store each application's summary (telling *on_application* of each, before the batch summary that says
+    the batch is done), then the batch summary and the report. Idempotent: stored create-only, and a batch
+    finished again with the same results stores the same bytes."""
+    applications = []
+    for app in build_applications(batch_id, results, options.profile.form):
+        stored = store_application(store, app)
+        applications.append(stored)
+        if on_application is not None:
+            on_application(stored)
+    summary = store_summary(store, build_summary(batch_id, results))
+    report = build_report(store, batch_id)
+    store_report(store, batch_id, report)
+    return FinishedBatch(applications, summary, report)
