@@ -27,7 +27,7 @@ services:
 	@scripts/start-services.sh
 
 test: setup system-test services
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --durations=15 -rs
 
 lint: setup
 	$(VENV)/bin/ruff check svs workers tests bench fixtures models

@@ -123,7 +123,7 @@ def test_dashboard_in_chromium_needs_the_token_lists_batches_live_and_shows_pict
     small = tmp_path / "small"
     small.mkdir()
     for name in ("01-form-p1.jpg", "03-form-skewed.jpg"):
-        shutil.copy(Path(__file__).resolve().parents[1] / "fixtures" / "sample-batch" / name, small / name)
+        shutil.copy(Path(__file__).resolve().parents[2] / "fixtures" / "sample-batch" / name, small / name)
     new_id = run_batch(small, str(root), jobs=1, options=Options(mrz=False)).batch.batch_id
     WebDriverWait(browser, 15).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, f'tr.batch[data-batch="{new_id}"]'))

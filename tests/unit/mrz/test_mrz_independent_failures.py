@@ -22,7 +22,7 @@ from svs.mrz.reader import Reading, looks
 from svs.reasons import Verdict, verdict_for
 
 TODAY = date(2026, 11, 22)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _probs(lines: list[str], sure: float = 0.98) -> list[np.ndarray]:

@@ -5,7 +5,7 @@ import pytest
 
 from svs.reasons import REASONS, Verdict, verdict_for
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "CONTRACT.md"
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "CONTRACT.md"
 
 CONTRACT_CODES = """input.unreadable input.unsupported input.too_large input.empty page.low_resolution page.blurred
 page.too_dark page.overexposed page.low_contrast page.skewed page.blank page.cropped photo.no_face
@@ -55,7 +55,7 @@ NOT_CODES = {"batch.json", "batch.invalid"}
 
 
 def _codes_in_source() -> dict[str, str]:
-    root = Path(__file__).resolve().parents[1] / "svs"
+    root = Path(__file__).resolve().parents[2] / "svs"
     found: dict[str, str] = {}
     for path in sorted(root.rglob("*.py")):
         for code in _CODE.findall(path.read_text(encoding="utf-8")):

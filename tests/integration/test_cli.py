@@ -98,7 +98,7 @@ def test_stage_commands_never_crash_on_hostile_files(command: str, tmp_path: Pat
 def test_exported_json_schema_is_current(tmp_path: Path) -> None:
     from svs.schema import write_json_schemas
 
-    docs = Path(__file__).resolve().parents[1] / "docs" / "schema"
+    docs = Path(__file__).resolve().parents[2] / "docs" / "schema"
     for path in write_json_schemas(tmp_path):
         assert (docs / path.name).read_text() == path.read_text(), f"run `make schema`: {path.name} is stale"
 

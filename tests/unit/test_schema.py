@@ -10,7 +10,7 @@ import pytest
 
 from svs.schema import EXPORTED, SCHEMA_VERSION, ItemResult, json_schemas
 
-BASELINES = Path(__file__).resolve().parent / "schema_baseline"
+BASELINES = Path(__file__).resolve().parents[1] / "schema_baseline"
 #: Words about a field, not its type: they may change in any version.
 PROSE = {"description", "title", "examples", "$id", "x-schema-version"}
 

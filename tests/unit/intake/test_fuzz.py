@@ -157,7 +157,7 @@ def test_coverage_guided_fuzzing_finds_no_crash(target: str, tmp_path: Path) -> 
     import sys
 
     pytest.importorskip("atheris")
-    harness = Path(__file__).resolve().parents[1] / "bench" / "fuzz_atheris.py"
+    harness = Path(__file__).resolve().parents[3] / "bench" / "fuzz_atheris.py"
     runs = ATHERIS_RUNS[target] * max(1, EXAMPLES // 200)
     done = subprocess.run([sys.executable, str(harness), target, f"-runs={runs}", "-timeout=20", "-rss_limit_mb=2048",
                            "-close_fd_mask=2"], capture_output=True, text=True, timeout=600, cwd=tmp_path,
