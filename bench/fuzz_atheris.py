@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Coverage-guided fuzzing with atheris (libFuzzer for Python), beside Hypothesis's properties in
-tests/unit/intake/test_fuzz.py: libFuzzer keeps the inputs that reach new code in svs's own modules and mutates those,
-so it goes deeper into a format's structure than random mutation does.
+tests/unit/intake/test_fuzz.py: libFuzzer keeps the inputs that reach new code in svs's own modules and mutates
+those, so it goes deeper into a format's structure than random mutation does.
 
     .venv/bin/python bench/fuzz_atheris.py TARGET [libFuzzer options, e.g. -runs=100000 -max_total_time=600]
 
@@ -12,9 +12,10 @@ Targets:
   manifest bytes -> batch.json of a batch folder -> load_batch: only BatchError may come out, nothing is read
           outside the folder
 
-Seeds: a small valid file of each format (the same as tests/unit/intake/test_fuzz.py's). A crash (any other exception) or
-an input slower than -timeout seconds ends the run with libFuzzer's report and a non-zero exit status; the
-input is written to crash-*/timeout-* in the working directory. tests/unit/intake/test_fuzz.py runs each target briefly.
+Seeds: a small valid file of each format (the same as tests/unit/intake/test_fuzz.py's). A crash (any other
+exception) or an input slower than -timeout seconds ends the run with libFuzzer's report and a non-zero exit
+status; the input is written to crash-*/timeout-* in the working directory. tests/unit/intake/test_fuzz.py runs
+each target briefly.
 """
 
 from __future__ import annotations

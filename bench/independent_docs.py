@@ -3,8 +3,8 @@
 Written apart from ``fixtures/generate.py`` (which makes the recogniser's training data and the benchmark's
 "training generator" set) and sharing no code with it or with svs: its own check digits, names, state codes,
 layouts, backgrounds and damage. Nothing here may be used to train or tune svs (``models/train_ocrb.py`` and
-the thresholds never import it; ``tests/unit/mrz/test_mrz_independent_failures.py`` checks that), so what svs reads here says
-how it reads documents it was not built around.
+the thresholds never import it; ``tests/unit/mrz/test_mrz_independent_failures.py`` checks that), so what svs
+reads here says how it reads documents it was not built around.
 
 What it makes differently from the training generator:
 

@@ -31,6 +31,8 @@ class ItemContext:
     failed: tuple[str, ...] = ()
     #: Stages whose engine ran past its own time limit (``stage.timeout``).
     timed_out: tuple[str, ...] = ()
+    #: Reasons a stage adds of its own (a stage without a result object of its own); the decision then puts every
+    #: stage's reasons here, in stage order.
     reasons: tuple[str, ...] = ()
     derived: dict[str, bytes] = field(default_factory=dict)
 

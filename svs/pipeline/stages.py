@@ -93,7 +93,8 @@ def _drop_portrait(c: ItemContext) -> ItemContext:
 
 
 def _decide(c: ItemContext) -> ItemContext:
-    """The item's reasons from every stage's findings, each once, in stage order."""
+    """The item's reasons from every stage's findings, each once, in stage order: the page, its place in the
+    batch, the form, the MRZ, the photo, then what any other stage added to ``reasons`` itself."""
     reasons: list[str] = []
     q = c.quality
     if c.document_type != "passport_photo" and not c.separator:
@@ -109,6 +110,7 @@ def _decide(c: ItemContext) -> ItemContext:
         reasons.extend(mrz.reasons)
     if c.photo is not None:
         reasons.extend(c.photo.reasons)
+    reasons.extend(c.reasons)
     if c.failed:
         reasons.append("stage.failed")
     if c.timed_out:
