@@ -1,6 +1,7 @@
-"""The ``svs`` command line. Output for machines (``--json``) goes to stdout, one object per line; progress,
-tables for people and logs go to stderr. Exit status (:mod:`svs.errors`): 0 all inputs processed, 1 the program
-failed, 2 a usage or configuration mistake.
+"""The ``svs`` command line. Results go to stdout: for machines (``--json``) one JSON object per line, for people
+a table or lines in words; progress, summaries and logs go to stderr. Nothing is cut at the terminal's width.
+Exit status (:mod:`svs.errors`): 0 all inputs processed, 1 the program failed, 2 a usage or configuration
+mistake.
 """
 
 from __future__ import annotations
@@ -17,21 +18,27 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from svs import log, memory
+from svs import explain, log, memory
 from svs.errors import EXIT_USAGE, ConfigError, SvsError
 from svs.pipeline import Options
-from svs.reasons import REASONS
 from svs.schema import ItemResult
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scanning, validation and storage of "
+# plain help and errors: a flag is shown without a value, and an error line is never wrapped into a box
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Scanning, validation and storage of "
                   "identity-document application items.")
-err = Console(stderr=True)
+#: Lines are never cut or wrapped at the terminal's width: piped into a file, a name or a code stays whole.
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 NoMrzOpt = Annotated[bool, typer.Option("--no-mrz", help="Skip the MRZ stage")]
 NoPhotoOpt = Annotated[bool, typer.Option("--no-photo", help="Skip the photo stage")]
 NoFormsOpt = Annotated[bool, typer.Option("--no-forms", help="Skip reading form fields (barcodes and separators "
                                                              "are still read)")]
+#: Files a stage command reads: a path that does not exist, or a folder, is a usage mistake (exit 2).
+FilesArg = Annotated[list[Path], typer.Argument(help="Image files (JPEG, PNG, TIFF, PDF)", exists=True,
+                                                dir_okay=False, metavar="FILE")]
 BrokerOpt = Annotated[str | None, typer.Option("--broker", help="amqp://... or redis://...; default $SVS_BROKER_URL")]
 
 
@@ -61,7 +68,7 @@ def _main(log_level: Annotated[str | None, typer.Option(help="debug, info, warni
 
 @app.command()
 def run(
-    batch: Annotated[Path, typer.Argument(help="Batch folder")],
+    batch: Annotated[Path, typer.Argument(help="Batch folder", metavar="BATCH")],
     store: Annotated[str | None, typer.Option(help="Store URL (default ./svs-data or $SVS_STORE_URL)")] = None,
     as_json: JsonOpt = False,
     jobs: Annotated[int, typer.Option(help="Parallel processes (0: one per core)", min=0)] = 0,
@@ -117,14 +124,24 @@ def run(
                   ", ".join(f"{k} {v}" for k, v in s.verdicts.items()) + f"; stored in {store_url}")
         for a in outcome.applications:
             checks = ", ".join(f"{k} {v.replace('_', ' ')}" for k, v in a.checks.items())
-            err.print(f"application {escape(a.application_id)}: {len(a.items)} items, {a.verdict}; form against "
-                      f"passport: {checks}")
+            err.print(f"application {_literal(a.application_id)}: {len(a.items)} items, "
+                      f"{explain.APPLICATION_WORDS.get(a.verdict, a.verdict)}; form against passport: {checks}")
         if report is not None:
             err.print(f"report: {report} ({len(body) / 1e6:.1f} MB)")
     raise typer.Exit(1 if outcome.failures else 0)
 
 
 _COLOURS = {"accepted": "green", "refer": "yellow", "rescan": "magenta", "rejected": "red"}
+
+
+def _literal(text: str) -> str:
+    """A name that came with a file, shown as it is: no Rich markup, control characters made visible."""
+    return escape("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
+
+
+def _table_console() -> Console:
+    """stdout for a table: at a terminal its width; anywhere else (a file, a pipe) wide enough for any row."""
+    return out if out.is_terminal else Console(width=10_000)
 
 
 def _print_table(results: list[ItemResult]) -> None:
@@ -134,12 +151,15 @@ def _print_table(results: list[ItemResult]) -> None:
     order = {"rescan": 0, "rejected": 1, "refer": 2, "accepted": 3}
     for r in sorted(results, key=lambda r: (order[r.verdict], r.item_id)):
         colour = _COLOURS[r.verdict]
-        table.add_row(r.item_id, r.source.name, str(r.source.page or ""), r.document_type,
+        table.add_row(r.item_id, _literal(r.source.name), str(r.source.page or ""), r.document_type,
                       f"[{colour}]{r.verdict}[/]", " ".join(r.reasons))
-    Console().print(table)
-    codes = sorted({c for r in results for c in r.reasons})
-    for code in codes:
-        Console().print(f"  [bold]{code}[/]: {REASONS[code].text if code in REASONS else code}")
+    _table_console().print(table)
+    for line in explain.reason_lines(sorted({c for r in results for c in r.reasons})):
+        code, _, words = line.partition(": ")
+        out.print(f"  [bold]{code}[/]: {escape(words)}")
+
+
+_GOOD = {"ok", "compliant"}
 
 
 def _stage(stage: str, files: list[Path], as_json: bool, options: Options | None = None,
@@ -147,26 +167,30 @@ def _stage(stage: str, files: list[Path], as_json: bool, options: Options | None
     from svs.commands import run_stage
 
     options = options or Options()
-    ok_key = {"quality": "ok", "mrz": "valid", "photo": "compliant"}[stage]
     for path in files:
-        out = run_stage(stage, path, options, overlay_dir)
+        result = run_stage(stage, path, options, overlay_dir)
         if as_json:
-            _emit(out)
-        else:
-            status = "[green]ok[/]" if out.get(ok_key) else "[red]fail[/]"
-            reasons = ", ".join(out.get("reasons", [])) or "-"
-            Console().print(f"{path}: {status}  {reasons}  ({out['ms']} ms)")
+            _emit(result)
+            continue
+        status, lines = explain.describe(stage, result)
+        good = status in _GOOD or status.startswith(("valid", "compliant"))
+        out.print(f"[bold]{_literal(str(path))}[/]: [{'green' if good else 'red'}]{escape(status)}[/]  "
+                  f"({result['ms']} ms)")
+        for line in lines:
+            out.print(f"  {_literal(line)}")
+        if result.get("overlay"):
+            out.print(f"  overlay: {_literal(result['overlay'])}")
 
 
 @app.command()
-def quality(files: Annotated[list[Path], typer.Argument(help="Image files")], as_json: JsonOpt = False) -> None:
+def quality(files: FilesArg, as_json: JsonOpt = False) -> None:
     """Page-quality checks on image files."""
     _stage("quality", files, as_json)
 
 
 @app.command()
 def mrz(
-    files: Annotated[list[Path], typer.Argument(help="Image files")],
+    files: FilesArg,
     as_json: JsonOpt = False,
     reader: Annotated[str, typer.Option(help="svs (default); passporteye or tesseract, for comparison")] = "svs",
 ) -> None:
@@ -181,7 +205,8 @@ def mrz(
 
 @app.command()
 def photo(
-    files: Annotated[list[Path], typer.Argument(help="Image files: photos, or scanned pages with printed photos")],
+    files: Annotated[list[Path], typer.Argument(help="Image files: photos, or scanned pages with printed photos",
+                                                exists=True, dir_okay=False, metavar="FILE")],
     as_json: JsonOpt = False,
     profile: Annotated[str, typer.Option(help="uk-printed (default: a scanned print), uk-digital or icao")] = "",
     overlay: Annotated[Path | None, typer.Option(help="Write each input's annotated overlay (JPEG) here")] = None,
@@ -231,7 +256,7 @@ def serve(
 
 @app.command()
 def submit(
-    batch: Annotated[Path, typer.Argument(help="Batch folder")],
+    batch: Annotated[Path, typer.Argument(help="Batch folder", metavar="BATCH")],
     store: Annotated[str, typer.Option(help="Store URL the workers can reach (s3://bucket/prefix)")],
     broker: BrokerOpt = None,
     no_mrz: NoMrzOpt = False,

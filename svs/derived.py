@@ -37,5 +37,6 @@ def derive(grey_half: np.ndarray, skew_deg: float | None) -> dict[str, bytes]:
     norm = normalised(grey_half, skew_deg)
     return {
         "normalised": encode_jpeg(norm, NORMALISED_JPEG_QUALITY),
-        "thumbnail": encode_jpeg(thumbnail(norm), THUMBNAIL_JPEG_QUALITY),
+        # the operator's picture of the scan shows it as scanned: a crooked page looks crooked
+        "thumbnail": encode_jpeg(thumbnail(grey_half), THUMBNAIL_JPEG_QUALITY),
     }

@@ -15,6 +15,7 @@ from svs.batch.folder import (
     BatchIdConflict,
     BatchItem,
     BatchManifest,
+    EmptyBatch,
     claim_batch_id,
     content_claim,
     display_name,
@@ -23,6 +24,6 @@ from svs.batch.folder import (
 )
 
 __all__ = [
-    "MANIFEST_NAME", "Batch", "BatchError", "BatchIdConflict", "BatchItem", "BatchManifest", "claim_batch_id",
-    "content_claim", "display_name", "load_batch", "read_file",
+    "MANIFEST_NAME", "Batch", "BatchError", "BatchIdConflict", "BatchItem", "BatchManifest", "EmptyBatch",
+    "claim_batch_id", "content_claim", "display_name", "load_batch", "read_file",
 ]

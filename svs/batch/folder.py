@@ -39,6 +39,13 @@ class BatchIdConflict(BatchError):
     code = "batch.id_conflict"
 
 
+class EmptyBatch(BatchError):
+    """A batch folder with no file to process: nothing is stored, and the operator is told (a wrong folder, or
+    the scanner's files not written yet)."""
+
+    code = "batch.empty"
+
+
 class BatchManifest(BaseModel):
     """``batch.json``: all fields optional."""
 
@@ -219,5 +226,7 @@ def load_batch(root: str | Path, limits: Limits = DEFAULT_LIMITS) -> Batch:
     manifest = read_manifest(root)
     names = ordered(list_files(root), manifest.order)
     items, pairs = expand(root, names, manifest, limits)
+    if not items:
+        raise EmptyBatch("the batch folder holds no file to process (files directly inside it, not hidden)")
     batch_id = manifest.batch_id or derive_batch_id(pairs)
     return Batch(batch_id, root, manifest, names, items)

@@ -15,8 +15,8 @@ from svs.overlay import GREEN, RED, CaptionStyle, caption, scaled
 from svs.reasons import REASONS
 from svs.schema import QualityResult
 
-#: One line per failing check, cut at the strip's width.
-STYLE = CaptionStyle(line_px=20, baseline=16, pad=8, scale=0.45, px_per_char=8, wrap=False)
+#: Each failing check in words, wrapped to the strip's width; as legible as the photo overlay's.
+STYLE = CaptionStyle(line_px=22, baseline=18, pad=10, scale=0.5, px_per_char=9, wrap=True, min_chars=20)
 
 
 def draw_quality(grey_half: np.ndarray, q: QualityResult, max_edge_ink: float) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from svs.explain import APPLICATION_WORDS, MRZ_FIELD_WORDS
 from svs.reasons import REASONS
 from svs.report.collect import BatchView, Picture
 from svs.schema import ItemResult
@@ -22,6 +23,9 @@ VERDICT_WORDS = {
     "refer": "Refer: a person must look",
     "accepted": "Accepted",
 }
+
+#: Pictures shown at the card's full width: their words must be legible without zooming.
+WIDE_PICTURES = ("quality_overlay", "photo_overlay")
 
 STYLE = """
 body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f4f4f2}
@@ -46,6 +50,11 @@ font-size:12px;color:#555}.progress{background:#ddd;border-radius:4px;height:12p
 .progress div{background:#2a9d8f;height:12px;border-radius:4px}
 table.form{font-size:12px;margin:6px 0 0}table.form td{padding:1px 6px}tr.unsure td{background:#fde2c4}
 td.check-mismatch{background:#fde2c4;font-weight:bold}td.check-match{color:#2a7d6f}
+.mrz{margin:6px 0}.mrz-lines{font-family:"OCR-B","OCR B",monospace;font-size:12px;background:#f4f4f2;
+padding:4px 6px;word-break:break-all}.check-ok{color:#2a7d6f}.check-wrong{color:#d62828;font-weight:bold}
+.mrz-head{font-weight:bold;font-size:13px}.checks{font-size:12px}
+.pics figure.wide{flex-basis:100%}.pics figure.wide img{max-width:100%;max-height:none}
+.pics figure.wide figcaption{max-width:none}
 """
 
 SCRIPT = """
@@ -82,8 +91,9 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
             continue
         caption = pic.caption
         lazy = ' loading="lazy"' if img_src is not None else ""  # linked pictures load as they scroll into view
-        figs.append(f'<figure><img src="{escape(src)}"{lazy} alt="{escape(caption)}"><figcaption>{escape(caption)}'
-                    f"</figcaption></figure>")
+        wide = ' class="wide"' if pic.role in WIDE_PICTURES else ""
+        figs.append(f'<figure{wide}><img src="{escape(src)}"{lazy} alt="{escape(caption)}"><figcaption>'
+                    f"{escape(caption)}</figcaption></figure>")
     reasons = "".join(f'<li>{escape(_reason_words(c))} <span class="code">{escape(c)}</span></li>'
                       for c in r.reasons)
     failures = []
@@ -93,7 +103,7 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
     app = f" &middot; application {escape(r.application_id)}" if r.application_id else ""
     if r.structure and r.structure.role == "separator":
         app += " &middot; separator sheet"
-    fields = _form_fields(r)
+    fields = _mrz_block(r) + _form_fields(r)
     v = escape(r.verdict)
     return (f'<article class="item v-{v}" data-verdict="{v}" id="item-{escape(r.item_id)}">'
             f"<h3>{escape(_item_title(r))}</h3>"
@@ -101,6 +111,25 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
             f"{escape(r.document_type.replace('_', ' '))}{app}</div>"
             f'<div class="pics">{"".join(figs)}</div>'
             f'<ul class="reasons">{reasons}{detail}</ul>{fields}</article>')
+
+
+def _mrz_block(r: ItemResult) -> str:
+    """The MRZ as read, its fields, each check digit and any warning: what the operator compares with the
+    document in hand."""
+    m = r.mrz
+    if m is None or not m.found:
+        return ""
+    lines = "<br>".join(escape(line) for line in m.lines)
+    fields = m.fields.model_dump()
+    rows = "".join(f"<tr><td>{escape(words)}</td><td>{escape(str(fields[name]))}</td></tr>"
+                   for name, words in MRZ_FIELD_WORDS if fields.get(name))
+    checks = ", ".join(f'<span class="{"check-ok" if ok else "check-wrong"}">{escape(name.replace("_", " "))} '
+                       f'{"ok" if ok else "wrong"}</span>' for name, ok in m.checks.items())
+    warnings = f'<div class="code">warnings: {escape(", ".join(m.warnings))}</div>' if m.warnings else ""
+    state = "valid" if m.valid else "invalid"
+    return (f'<div class="mrz"><div class="mrz-head">{escape(m.format or "")} MRZ, {state}</div>'
+            f'<div class="mrz-lines">{lines}</div><table class="form">{rows}</table>'
+            f'<div class="checks">check digits: {checks}</div>{warnings}</div>')
 
 
 def _form_fields(r: ItemResult) -> str:
@@ -123,13 +152,14 @@ def _applications(view: BatchView) -> str:
     if not view.applications:
         return ""
     rows = "".join(
-        f"<tr><td>{escape(a.application_id)}</td><td>{len(a.items)}</td><td>{escape(a.verdict)}</td>"
+        f"<tr><td>{escape(a.application_id)}</td><td>{len(a.items)}</td>"
+        f'<td class="v-{escape(a.verdict)}">{escape(APPLICATION_WORDS.get(a.verdict, a.verdict))}</td>'
         + "".join(f"<td class=\"check-{escape(a.checks.get(c, 'not_checked'))}\">"
                   f"{escape(a.checks.get(c, 'not_checked').replace('_', ' '))}</td>"
                   for c in ("surname", "birth_date", "document_number"))
         + "</tr>" for a in view.applications)
     return ('<h2>Applications</h2><table class="applications"><tr><th>application</th><th>items</th>'
-            "<th>verdict</th><th>surname</th><th>date of birth</th><th>passport number</th></tr>"
+            "<th>state</th><th>surname</th><th>date of birth</th><th>passport number</th></tr>"
             f"{rows}</table>")
 
 

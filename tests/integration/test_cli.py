@@ -89,7 +89,9 @@ def test_stage_commands_never_crash_on_hostile_files(command: str, tmp_path: Pat
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(300))
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
-    p = svs(command, str(bad), str(empty), str(tmp_path / "missing.jpg"), "--json")
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image at all\n")
+    p = svs(command, str(bad), str(empty), str(text), "--json")
     assert p.returncode == 0, p.stderr
     codes = [json.loads(x)["reasons"][0] for x in p.stdout.splitlines()]
     assert codes == ["input.unreadable", "input.empty", "input.unsupported"]
@@ -167,3 +169,59 @@ def test_a_batch_id_already_used_by_other_files_is_refused_and_nothing_stored(sa
     out = svs("run", str(second), "--store", str(store), "--json")
     assert out.returncode == 1 and "batch.id_conflict" in out.stderr
     assert sorted(p.relative_to(store) for p in store.rglob("*")) == before
+
+
+@pytest.mark.parametrize("command", ["quality", "mrz", "photo"])
+def test_a_stage_command_given_a_missing_file_or_a_folder_is_a_usage_error(command: str, tmp_path: Path) -> None:
+    missing = svs(command, str(tmp_path / "no-such.jpg"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and not missing.stdout
+    folder = svs(command, str(tmp_path))
+    assert folder.returncode == 2 and "is a directory" in folder.stderr
+
+
+def test_plain_mrz_output_shows_the_lines_the_fields_and_every_check_digit(sample_batch: Path) -> None:
+    p = svs("mrz", str(sample_batch / "05-passport.jpg"))
+    assert p.returncode == 0, p.stderr
+    assert "valid TD3 MRZ" in p.stdout and "P<UTOBLACKWOOD<<ELEANOR<MAY" in p.stdout
+    assert "surname BLACKWOOD" in p.stdout and "born 1986-03-14" in p.stdout
+    assert "check digits: document number ok, birth date ok, expiry date ok" in p.stdout
+
+
+def test_plain_quality_output_names_the_failing_measures_and_the_reason_in_words(sample_batch: Path) -> None:
+    p = svs("quality", str(sample_batch / "04-form-blurred.jpg"), str(sample_batch / "01-form-p1.jpg"))
+    blurred, clean = p.stdout.split("01-form-p1.jpg")
+    assert "rescan" in blurred and "sharpness" in blurred and "at least" in blurred
+    assert "page.blurred: The scan is out of focus" in blurred
+    assert ": ok" in clean and "page." not in clean
+
+
+def test_plain_photo_output_explains_each_failed_measure(sample_batch: Path) -> None:
+    p = svs("photo", str(sample_batch / "01-form-p1.jpg"))
+    assert "not compliant" in p.stdout and "photo.no_face: No face was found" in p.stdout
+
+
+def test_an_empty_batch_is_an_error_and_stores_nothing(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".hidden.jpg").write_bytes(b"x")  # hidden files are not items
+    p = svs("run", str(tmp_path / "empty"), "--store", str(tmp_path / "store"))
+    assert p.returncode == 1 and "batch.empty" in p.stderr
+    assert not (tmp_path / "store").exists()
+
+
+def test_output_to_a_file_or_a_pipe_is_never_cut_at_80_columns(sample_batch: Path, tmp_path: Path) -> None:
+    long_name = "scan-" + "x" * 90 + ".jpg"
+    (sample_batch / "06-photo.jpg").rename(sample_batch / long_name)
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "s"), "--jobs", "2", "--no-mrz")
+    assert p.returncode == 0, p.stderr
+    assert long_name in p.stdout  # whole, on one line of the table
+    assert any(line.startswith("application PA-2026-004211") and "document_number" in line
+               for line in p.stderr.splitlines())  # the summary line is not wrapped
+
+
+def test_names_from_files_are_printed_literally(tmp_path: Path) -> None:
+    batch = tmp_path / "b"
+    batch.mkdir()
+    name = "[red]odd\x1b[2Jname.jpg"
+    (batch / name).write_bytes(b"not an image")
+    p = svs("run", str(batch), "--store", str(tmp_path / "s"))
+    assert "[red]odd\\x1b[2Jname.jpg" in p.stdout and "\x1b[2J" not in p.stdout

@@ -142,3 +142,29 @@ def test_dashboard_shows_a_running_batch_with_its_progress(tmp_path: Path) -> No
     assert row == {"batch_id": "live-1", "items_done": 1, "items_expected": 4, "complete": False, "verdicts": {}}
     page = client.get("/batches/live-1").text
     assert "1 of 4 items processed (in progress)" in page and 'http-equiv="refresh"' in page
+
+
+def test_report_shows_each_mrz_as_read_with_its_fields_checks_and_the_application_in_words(
+        stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, batch_id = stored_sample
+    html = build_report(store, batch_id).decode()
+    assert "TD3 MRZ, valid" in html and "P&lt;UTOBLACKWOOD&lt;&lt;ELEANOR" in html
+    assert "<td>surname</td><td>BLACKWOOD</td>" in html and "document number ok" in html
+    # one corrupt file of ten makes the application's state "a file is unusable", not a refused application
+    assert "a file is unusable" in html and "<td>rejected</td>" not in html
+
+
+def test_the_scan_picture_shows_a_crooked_page_as_scanned(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    import cv2
+    import numpy as np
+
+    from svs.report import collect
+
+    store, batch_id = stored_sample
+    view = collect(store, batch_id)
+    [skewed] = [r for r in view.results if "page.skewed" in r.reasons]
+    by_role = {s.role: s for s in skewed.stored}
+    thumb = cv2.imdecode(np.frombuffer(store.get(by_role["thumbnail"].key), np.uint8), cv2.IMREAD_GRAYSCALE)
+    straight = cv2.imdecode(np.frombuffer(store.get(by_role["normalised"].key), np.uint8), cv2.IMREAD_GRAYSCALE)
+    small = cv2.resize(straight, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA)
+    assert float(np.mean(cv2.absdiff(thumb, small))) > 2.0  # not the straightened copy

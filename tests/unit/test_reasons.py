@@ -51,7 +51,7 @@ def test_unknown_reason_code_is_a_programming_error() -> None:
 _CODE = re.compile(r"""["']((?:input|page|photo|mrz|form|batch|stage)\.[a-z][a-z_]*)["']""")
 #: Strings of that shape that are not item reasons: a file name; an error class (BatchError.code: a batch folder
 #: svs cannot read at all is refused as a whole, never reported as one item's reason).
-NOT_CODES = {"batch.json", "batch.invalid"}
+NOT_CODES = {"batch.json", "batch.invalid", "batch.empty"}
 
 
 def _codes_in_source() -> dict[str, str]:
