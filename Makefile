@@ -14,19 +14,26 @@ system:
 system-test:
 	@scripts/install-system-packages.sh system-packages.txt system-packages-test.txt
 
+# installer output goes to $(SETUP_LOG); the terminal gets one line per step (and the log's end if a step fails)
+SETUP_LOG := $(VENV)-setup.log
+
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "setup: a virtualenv in $(VENV), then svs and its Python packages (pip's output: $(SETUP_LOG))"
+	@$(PYTHON) -m venv $(VENV) > $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
+	@$(VENV)/bin/pip install --upgrade pip >> $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
+	@$(VENV)/bin/pip install -e '.[dev]' >> $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
+	@touch $(STAMP)
+	@echo "setup: done"
 
 run: setup
-	$(VENV)/bin/svs run fixtures/sample-batch
+	@echo "run: svs run fixtures/sample-batch (the store: ./svs-data)"
+	@$(VENV)/bin/svs run fixtures/sample-batch
 
 services:
 	@scripts/start-services.sh
 
 test: setup system-test services
+	@echo "test: the whole suite, unit then integration (about 11 minutes on 2 cores); the slowest tests and any skip's reason are listed at the end"
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --durations=15 -rs
 
 lint: setup

@@ -32,7 +32,8 @@ class RunOutcome:
     summary: BatchSummary
     failures: int  # items whose processing failed for a reason other than their input
     applications: list[ApplicationSummary] = field(default_factory=list)
-    report: bytes = b""  # the batch report page, as kept in the store
+    report: bytes = b""  # the batch report page
+    report_key: str = ""  # where the store keeps it
 
 
 @lru_cache(maxsize=4)
@@ -127,4 +128,5 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
                 emit_ready()
     final = [r for r in results if r is not None]
     finished = finish_batch(store, batch.batch_id, final, options)
-    return RunOutcome(batch, final, finished.summary, failures, finished.applications, finished.report)
+    return RunOutcome(batch, final, finished.summary, failures, finished.applications, finished.report,
+                      finished.report_key)

@@ -126,9 +126,17 @@ def run(
             checks = ", ".join(f"{k} {v.replace('_', ' ')}" for k, v in a.checks.items())
             err.print(f"application {_literal(a.application_id)}: {len(a.items)} items, "
                       f"{explain.APPLICATION_WORDS.get(a.verdict, a.verdict)}; form against passport: {checks}")
-        if report is not None:
-            err.print(f"report: {report} ({len(body) / 1e6:.1f} MB)")
+        err.print(f"report: {_literal(str(report if report is not None else _kept_at(store_url, outcome.report_key)))}"
+                  f" ({len(body) / 1e6:.1f} MB); open it in a browser")
     raise typer.Exit(1 if outcome.failures else 0)
+
+
+def _kept_at(store_url: str, key: str) -> str:
+    """Where a stored object is, as a person would open it: a file's path in a directory store, else its URL."""
+    from svs.storage import DirStore, open_store
+
+    store = open_store(store_url)
+    return str(store.root / key) if isinstance(store, DirStore) else f"{store.url.rstrip('/')}/{key}"
 
 
 _COLOURS = {"accepted": "green", "refer": "yellow", "rescan": "magenta", "rejected": "red"}

@@ -19,7 +19,8 @@ from svs.storage.base import Store
 class FinishedBatch:
     applications: list[ApplicationSummary]
     summary: BatchSummary
-    report: bytes  # the batch report page, as kept in the store
+    report: bytes  # the batch report page
+    report_key: str  # where the store keeps it
 
 
 def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options: Options,
@@ -35,5 +36,5 @@ def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options
             on_application(stored)
     summary = store_summary(store, build_summary(batch_id, results))
     report = build_report(store, batch_id)
-    store_report(store, batch_id, report)
-    return FinishedBatch(applications, summary, report)
+    kept = store_report(store, batch_id, report)
+    return FinishedBatch(applications, summary, report, kept.key)
