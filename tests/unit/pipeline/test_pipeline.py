@@ -45,7 +45,9 @@ def test_sample_batch_types_and_reasons(sample_run) -> None:  # type: ignore[no-
     assert "mrz" in {s.role for s in r["0005"].stored}
     assert r["0006"].document_type == "passport_photo" and r["0006"].photo and len(r["0006"].photo.faces) == 1
     assert r["0006"].photo.compliant and "photo_overlay" in {s.role for s in r["0006"].stored}
-    assert [x.source.page for x in outcome.results if x.source.name == "07-supporting.tif"] == [1, 2]
+    supporting = [x for x in outcome.results if x.source.name == "07-supporting.tif"]
+    assert [x.source.page for x in supporting] == [1, 2]
+    assert all(x.document_type == "supporting_document" and x.verdict == "accepted" for x in supporting)
     assert r["0008"].reasons == ["page.blank"]
     assert r["0009"].reasons == ["input.unreadable"] and r["0009"].verdict == "rejected"
     assert outcome.summary.items == 10 and sum(outcome.summary.verdicts.values()) == 10
