@@ -25,6 +25,8 @@ USER svs
 # Prometheus metrics of all worker processes (SVS_METRICS_PORT); liveness from the workers' heartbeat file
 EXPOSE 9191
 ENV SVS_HEARTBEAT_FILE=/tmp/svs-worker.heartbeat
+# the exporter listens on every interface inside the container, for the cluster's scraper
+ENV SVS_METRICS_HOST=0.0.0.0
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["svs", "health", "live"]
 ENTRYPOINT ["svs"]
 CMD ["worker"]

@@ -110,7 +110,7 @@ def run(
                                 on_start=lambda n: progress.update(task, total=n), memory_limit_mb=limit)
         body = outcome.report
         if report is not None:
-            report.write_bytes(body)
+            _write_private(report, body)
     except SvsError as exc:
         _stop(exc)
     if as_json:
@@ -129,6 +129,14 @@ def run(
         err.print(f"report: {_literal(str(report if report is not None else _kept_at(store_url, outcome.report_key)))}"
                   f" ({len(body) / 1e6:.1f} MB); open it in a browser")
     raise typer.Exit(1 if outcome.failures else 0)
+
+
+def _write_private(path: Path, body: bytes) -> None:
+    """Write a file only its owner can read (0600): a report holds the applicants' names and numbers."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        os.fchmod(f.fileno(), 0o600)  # a file that was there before keeps no wider mode
+        f.write(body)
 
 
 def _kept_at(store_url: str, key: str) -> str:
@@ -329,11 +337,13 @@ def replay(
 ) -> None:
     """Put the messages of the dead-letter queue back on the item queue (after the cause is fixed). Safe to run
     twice: items already done are not done again."""
+    from workers.channels import reaching
     from workers.replay import replay as do_replay
 
     try:
-        moved = do_replay(broker, limit=limit)
-    except ConfigError as exc:
+        with reaching(broker):
+            moved = do_replay(broker, limit=limit)
+    except SvsError as exc:
         _stop(exc)
     err.print(f"replayed {moved} message(s)")
     print(moved)
@@ -346,18 +356,22 @@ def results(
     dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Read the dead-letter notices")] = False,
 ) -> None:
     """Print result messages as JSON lines (they are taken off the results queue)."""
-    from workers.channels import open_channel
+    from workers.channels import open_channel, reaching
 
-    channel = open_channel(broker)
-    queue = channel.DEAD_LETTERS if dead_letters else channel.RESULTS
     try:
-        for body in channel.consume(queue, follow=follow):
-            sys.stdout.write(body.decode() + "\n")
-            sys.stdout.flush()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        channel.close()
+        with reaching(broker):
+            channel = open_channel(broker)
+            queue = channel.DEAD_LETTERS if dead_letters else channel.RESULTS
+            try:
+                for body in channel.consume(queue, follow=follow):
+                    sys.stdout.write(body.decode() + "\n")
+                    sys.stdout.flush()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                channel.close()
+    except SvsError as exc:
+        _stop(exc)
 
 
 @app.command()

@@ -39,6 +39,9 @@ def configure(level: str | None = None) -> None:
     handler.setFormatter(JsonFormatter())
     root.handlers[:] = [handler]
     root.setLevel((level or os.environ.get("SVS_LOG_LEVEL") or "WARNING").upper())
+    # pika logs each step of one failed connection as an error (seven lines); whoever called it (Dramatiq's
+    # broker, svs's channels and commands) reports the failure once, in its own words
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 
 def get_logger(name: str) -> logging.Logger:

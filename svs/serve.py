@@ -2,13 +2,24 @@
 batch's report view with its pictures, and a JSON API. Read-only: it never writes to the store.
 
 Every page and API call needs the token: ``Authorization: Bearer <token>``, or ``?token=<token>`` once in a
-browser, which sets an HttpOnly cookie and redirects to the same address without the token (so it does not stay
-in the address bar or the history). It binds to 127.0.0.1 unless told otherwise.
+browser, which sets an HttpOnly cookie holding an opaque session id (never the token) and redirects to the same
+address without the token (so it does not stay in the address bar or the history). It binds to 127.0.0.1 unless
+told otherwise.
+
+Handlers that read the store are plain functions, which Starlette runs in its thread pool: a slow listing never
+holds the event loop, so ``/healthz`` answers at once while the API is busy. The batch list is built at most once
+per :data:`LIST_TTL_S` however many browsers poll it. Every response carries a content security policy (scripts
+only by their hash), ``X-Frame-Options: DENY``, ``nosniff``, and ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import re
+import secrets
+import threading
 import time
 from html import escape
 from typing import Any
@@ -22,21 +33,43 @@ from starlette.routing import Route
 
 from svs import keys
 from svs.errors import IntegrityError, InvalidId
+from svs.log import get_logger
 from svs.report import collect, render
 from svs.report.collect import PICTURES, expected_items, item_result, read_summary
+from svs.report.html import SCRIPT as REPORT_SCRIPT
 from svs.storage.base import Store
 
-COOKIE = "svs_token"
+log = get_logger("svs.serve")
+
+COOKIE = "svs_session"
 OPEN_PATHS = ("/healthz",)
+#: How long one listing of the store serves every request for the batch list.
+LIST_TTL_S = 2.0
+#: Sessions a dashboard process keeps (one per browser that logged in); the oldest is forgotten first.
+MAX_SESSIONS = 1000
 
 
 class TokenAuth(BaseHTTPMiddleware):
     def __init__(self, app: Any, token: str) -> None:
         super().__init__(app)
         self.token = token.encode()
+        self.sessions: dict[str, float] = {}  # opaque session id -> when it was made
+        self.lock = threading.Lock()
 
     def _ok(self, offered: str | None) -> bool:
         return bool(offered) and hmac.compare_digest(str(offered).encode(), self.token)
+
+    def _session_ok(self, session: str | None) -> bool:
+        with self.lock:
+            return bool(session) and session in self.sessions
+
+    def _new_session(self) -> str:
+        session = secrets.token_urlsafe(32)
+        with self.lock:
+            self.sessions[session] = time.time()
+            while len(self.sessions) > MAX_SESSIONS:
+                self.sessions.pop(next(iter(self.sessions)))
+        return session
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         if request.url.path in OPEN_PATHS:
@@ -46,25 +79,79 @@ class TokenAuth(BaseHTTPMiddleware):
             if not self._ok(query_token):
                 return Response("invalid token\n", status_code=401)
             response = RedirectResponse(request.url.remove_query_params("token"), status_code=303)
-            response.set_cookie(COOKIE, query_token, httponly=True, samesite="strict")
+            response.set_cookie(COOKIE, self._new_session(), httponly=True, samesite="strict")
             return response
         auth = request.headers.get("authorization", "")
         bearer = auth[7:] if auth.lower().startswith("bearer ") else None
-        if self._ok(bearer) or self._ok(request.cookies.get(COOKIE)):
+        if self._ok(bearer) or self._session_ok(request.cookies.get(COOKIE)):
             return await call_next(request)
         return Response("a token is required: Authorization: Bearer <token>, or ?token=<token>\n", status_code=401)
 
 
+def _script_hashes(*pages: str) -> str:
+    """CSP sources for the inline scripts of these pages: each by its SHA-256, so no other script runs."""
+    bodies = [b for page in pages for b in re.findall(r"<script>(.*?)</script>", page, re.S)]
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    def __init__(self, app: Any, script_src: str) -> None:
+        super().__init__(app)
+        self.headers = {
+            "Content-Security-Policy": (f"default-src 'none'; script-src {script_src}; style-src 'unsafe-inline'; "
+                                        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                                        "form-action 'none'; frame-ancestors 'none'"),
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.update(self.headers)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class BatchList:
+    """The batch list, built from one listing of the store at most once per *ttl_s*: browsers polling every two
+    seconds share one listing instead of each starting its own. Thread-safe; callers wait for a listing under
+    way rather than start another."""
+
+    def __init__(self, store: Store, ttl_s: float = LIST_TTL_S) -> None:
+        self.store, self.ttl_s = store, ttl_s
+        self.lock = threading.Lock()
+        self.rows: list[dict[str, Any]] = []
+        self.at = float("-inf")
+
+    def get(self) -> list[dict[str, Any]]:
+        with self.lock:
+            if time.monotonic() - self.at > self.ttl_s:
+                self.rows = _batch_rows(self.store)
+                self.at = time.monotonic()
+            return self.rows
+
+
 def _batch_rows(store: Store) -> list[dict[str, Any]]:
-    """One row per batch from one listing of the store: results so far, expected items, summary where done."""
+    """One row per batch from one listing of the store: results so far, expected items, summary where done.
+    A folder whose name is not a batch id (put there by hand) is left out, with a log line."""
     done: dict[str, int] = {}
     complete: set[str] = set()
     manifests: set[str] = set()
+    odd: set[str] = set()
     for key in store.list("batches/"):
         parts = key.split("/")
         if len(parts) < 3:
             continue
         batch = parts[1]
+        if batch not in done and batch not in odd:
+            try:
+                keys.check_id(batch, "batch id")
+            except InvalidId:
+                odd.add(batch)
+                log.warning("a folder in the store's batches is not a batch id: left out", extra={"count": 1})
+        if batch in odd:
+            continue
         done.setdefault(batch, 0)
         if key.endswith("/result.json"):
             done[batch] += 1
@@ -125,11 +212,13 @@ def create_app(store: Store, token: str) -> Starlette:
     def batch_id_of(request: Request) -> str:
         return keys.check_id(request.path_params["batch_id"], "batch id")
 
-    async def index(request: Request) -> Response:
-        rows = "".join(_row_html(b) for b in _batch_rows(store))
+    batches = BatchList(store)
+
+    def index(request: Request) -> Response:
+        rows = "".join(_row_html(b) for b in batches.get())
         return HTMLResponse(LIST_PAGE.replace("ROWS", rows))
 
-    async def batch_page(request: Request) -> Response:
+    def batch_page(request: Request) -> Response:
         try:
             bid = batch_id_of(request)
         except InvalidId:
@@ -139,7 +228,7 @@ def create_app(store: Store, token: str) -> Starlette:
             return Response("no such batch\n", status_code=404)
         return HTMLResponse(render(view, img_src=f"/batches/{bid}/items/{{item}}/pictures/{{role}}", live=True))
 
-    async def picture(request: Request) -> Response:
+    def picture(request: Request) -> Response:
         try:
             bid = batch_id_of(request)
             item = keys.check_id(request.path_params["item_id"], "item id")
@@ -158,10 +247,10 @@ def create_app(store: Store, token: str) -> Starlette:
             return Response("not found\n", status_code=404)
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
-    async def api_batches(request: Request) -> Response:
-        return JSONResponse({"batches": _batch_rows(store), "at": time.time()})
+    def api_batches(request: Request) -> Response:
+        return JSONResponse({"batches": batches.get(), "at": time.time()})
 
-    async def api_batch(request: Request) -> Response:
+    def api_batch(request: Request) -> Response:
         try:
             bid = batch_id_of(request)
         except InvalidId:
@@ -183,4 +272,6 @@ def create_app(store: Store, token: str) -> Starlette:
         Route("/batches/{batch_id}/items/{item_id}/pictures/{role}", picture),
         Route("/api/batches", api_batches), Route("/api/batches/{batch_id}", api_batch),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(TokenAuth, token=token)])
+    return Starlette(routes=routes, middleware=[
+        Middleware(SecurityHeaders, script_src=_script_hashes(LIST_PAGE, f"<script>{REPORT_SCRIPT}</script>")),
+        Middleware(TokenAuth, token=token)])

@@ -88,7 +88,8 @@ def prepare_metrics() -> None:
         return
     folder = metrics_dir(port)
     os.environ["dramatiq_prom_port"] = str(port)  # noqa: SIM112 - the names Dramatiq reads
-    os.environ["dramatiq_prom_host"] = os.environ.get("SVS_METRICS_HOST", "0.0.0.0")  # noqa: SIM112
+    # this machine only unless told otherwise: a container sets SVS_METRICS_HOST=0.0.0.0 for its scraper
+    os.environ["dramatiq_prom_host"] = os.environ.get("SVS_METRICS_HOST", "127.0.0.1")  # noqa: SIM112
     os.environ["dramatiq_prom_db"] = str(folder)  # noqa: SIM112
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):

@@ -225,3 +225,20 @@ def test_names_from_files_are_printed_literally(tmp_path: Path) -> None:
     (batch / name).write_bytes(b"not an image")
     p = svs("run", str(batch), "--store", str(tmp_path / "s"))
     assert "[red]odd\\x1b[2Jname.jpg" in p.stdout and "\x1b[2J" not in p.stdout
+
+
+@pytest.mark.parametrize("command", [["results"], ["results", "--dead-letters"], ["replay"]])
+@pytest.mark.parametrize("url", ["amqp://guest:secret-pw@127.0.0.1:1/", "redis://:secret-pw@127.0.0.1:1/0"])
+def test_a_dead_broker_is_one_clear_line_without_its_credentials(command: list[str], url: str) -> None:
+    p = svs(*command, "--broker", url)
+    assert p.returncode == 1 and "broker.unreachable" in p.stderr and "127.0.0.1:1" in p.stderr
+    assert "Traceback" not in p.stderr and "secret-pw" not in p.stderr and len(p.stderr.splitlines()) <= 2
+
+
+def test_a_report_file_is_readable_by_its_owner_only(sample_batch: Path, tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+    target.write_text("old")
+    target.chmod(0o644)
+    p = svs("run", str(sample_batch), "--store", str(tmp_path / "s"), "--report", str(target), "--no-mrz")
+    assert p.returncode == 0, p.stderr
+    assert target.stat().st_mode & 0o777 == 0o600 and "sample-0001" in target.read_text()

@@ -111,6 +111,54 @@ def test_dashboard_token_in_the_address_becomes_a_cookie(stored_sample) -> None:
     assert r.status_code == 303 and "token" not in r.headers["location"]
     assert "httponly" in r.headers["set-cookie"].lower()
     assert client.get("/").status_code == 200  # the cookie now
+    assert TOKEN not in r.headers["set-cookie"]  # an opaque session id, never the token itself
+
+
+def test_a_cookie_holding_the_token_itself_is_not_a_session(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    store, _ = stored_sample
+    client = TestClient(create_app(store, TOKEN), cookies={"svs_session": TOKEN})
+    assert client.get("/api/batches").status_code == 401
+
+
+def test_dashboard_sends_security_headers_and_runs_only_its_own_scripts(
+        stored_sample) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import hashlib
+
+    from svs.report.html import SCRIPT
+
+    store, batch_id = stored_sample
+    client = TestClient(create_app(store, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
+    for path in ("/", f"/batches/{batch_id}", "/api/batches", "/healthz"):
+        h = client.get(path).headers
+        assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff", path
+        assert "default-src 'none'" in h["content-security-policy"] and h["cache-control"] == "no-store", path
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in client.get("/").headers["content-security-policy"]
+    script_src = client.get("/").headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in script_src
+
+
+def test_a_folder_in_the_store_that_is_not_a_batch_id_is_left_out(tmp_path: Path) -> None:
+    store = DirStore(tmp_path)
+    (tmp_path / "batches" / "odd name").mkdir(parents=True)
+    (tmp_path / "batches" / "odd name" / "result.json").write_text("{}")
+    r = _result("0001", "accepted", []).model_copy(update={"batch_id": "good-1"})
+    store.put(keys.result("good-1", "0001", "0" * 64), r.model_dump_json().encode(), "manifest")
+    client = TestClient(create_app(store, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
+    assert client.get("/").status_code == 200
+    assert [b["batch_id"] for b in client.get("/api/batches").json()["batches"]] == ["good-1"]
+
+
+def test_only_the_health_check_runs_on_the_event_loop(stored_sample) -> None:  # type: ignore[no-untyped-def]
+    """Every handler that reads the store is a plain function, run in Starlette's thread pool: a slow listing
+    cannot hold the loop that answers /healthz."""
+    import inspect
+
+    store, _ = stored_sample
+    app = create_app(store, TOKEN)
+    on_loop = {r.path for r in app.routes if inspect.iscoroutinefunction(getattr(r, "endpoint", None))}
+    assert on_loop == {"/healthz"}
 
 
 def test_dashboard_api_lists_batches_and_items(stored_sample) -> None:  # type: ignore[no-untyped-def]

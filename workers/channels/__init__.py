@@ -6,12 +6,43 @@ and the in-process stub beside them for ``stub://`` (tests).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
+from svs.errors import SvsError
 from workers.channels.base import Channel
 from workers.config import broker_url
 
-__all__ = ["Channel", "forget_thread_channel", "open_channel", "thread_channel"]
+__all__ = ["BrokerUnreachable", "Channel", "forget_thread_channel", "open_channel", "reaching", "thread_channel"]
+
+
+class BrokerUnreachable(SvsError):
+    """The broker did not answer (down, wrong host or port, refused credentials)."""
+
+    code = "broker.unreachable"
+
+
+def where(url: str) -> str:
+    """A broker URL without its credentials, to say which broker could not be reached."""
+    parsed = urlparse(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.hostname or ''}{port}"
+
+
+@contextmanager
+def reaching(url: str | None = None) -> Iterator[None]:
+    """Within this block, a broker that cannot be reached is one :class:`BrokerUnreachable`, not a client
+    library's traceback."""
+    import pika.exceptions
+    import redis.exceptions
+
+    try:
+        yield
+    except (pika.exceptions.AMQPConnectionError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+            ConnectionError, TimeoutError) as exc:
+        raise BrokerUnreachable(f"cannot reach the broker at {where(broker_url(url))} "
+                                f"({type(exc).__name__})") from None
 
 _threads = threading.local()
 
