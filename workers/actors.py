@@ -23,6 +23,7 @@ from svs.storage import Store, open_store
 from workers import metrics, publication
 from workers.broker import make_broker
 from workers.channels import thread_channel
+from workers.config import QUEUE
 from workers.middleware import PERMANENT
 
 log.configure()
@@ -30,7 +31,6 @@ broker = make_broker()
 dramatiq.set_broker(broker)
 logger = log.get_logger("workers.actors")
 
-QUEUE = "svs-items"
 _local = threading.local()
 #: Manifests kept per process (a worker usually serves one or two batches at a time).
 MANIFESTS_KEPT = 8

@@ -36,6 +36,11 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+#: The queue the item messages travel on (its delay and dead-letter queues are Dramatiq's ".DQ" and ".XQ"); KEDA's
+#: scalers in deploy/ name it too.
+QUEUE = "svs-items"
+
+
 @dataclass(frozen=True)
 class WorkerSettings:
     #: The actor's time limit. Shorter than RabbitMQ's consumer timeout (30 minutes by default), longer than

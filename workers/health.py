@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-QUEUE = "svs-items"
+from workers.config import QUEUE
 
 
 def heartbeat_path() -> Path:
