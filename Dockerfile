@@ -14,12 +14,16 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /tmp/system-packages.txt
 
 WORKDIR /app
+# the exact versions svs was tested with, each file checked against its hash; then svs itself, nothing more
+COPY requirements.lock ./
+RUN pip install --no-compile --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY svs ./svs
 COPY workers ./workers
 COPY models ./models
-ENV SVS_MODELS_DIR=/app/models
-RUN pip install --no-compile . && useradd --create-home --uid 10001 svs
+ENV SVS_MODELS_DIR=/app/models \
+    SVS_LOCK_FILE=/app/requirements.lock
+RUN pip install --no-compile --no-deps . && useradd --create-home --uid 10001 svs
 
 USER svs
 # Prometheus metrics of all worker processes (SVS_METRICS_PORT); liveness from the workers' heartbeat file

@@ -17,11 +17,13 @@ system-test:
 # installer output goes to $(SETUP_LOG); the terminal gets one line per step (and the log's end if a step fails)
 SETUP_LOG := $(VENV)-setup.log
 
-$(STAMP): pyproject.toml
-	@echo "setup: a virtualenv in $(VENV), then svs and its Python packages (pip's output: $(SETUP_LOG))"
+# the exact versions of requirements-dev.lock, each file checked against its hash; then svs itself
+$(STAMP): pyproject.toml requirements-dev.lock
+	@echo "setup: a virtualenv in $(VENV), then the Python packages of requirements-dev.lock and svs (pip's output: $(SETUP_LOG))"
 	@$(PYTHON) -m venv $(VENV) > $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
 	@$(VENV)/bin/pip install --upgrade pip >> $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
-	@$(VENV)/bin/pip install -e '.[dev]' >> $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
+	@$(VENV)/bin/pip install --require-hashes -r requirements-dev.lock >> $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
+	@$(VENV)/bin/pip install --no-deps -e . >> $(SETUP_LOG) 2>&1 || (tail -20 $(SETUP_LOG); exit 1)
 	@touch $(STAMP)
 	@echo "setup: done"
 

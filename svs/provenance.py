@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import socket
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 
@@ -24,6 +27,21 @@ def form_template_version() -> str:
     return f"{t.name} {t.version}"
 
 
+#: The lock file of the installed Python packages: the source checkout's, or where ``SVS_LOCK_FILE`` says (the
+#: Docker image installs svs apart from its source).
+LOCK_FILE = Path(__file__).resolve().parents[1] / "requirements.lock"
+
+
+def lock_digest() -> str:
+    """``sha256:<hex>`` of the lock file the Python packages were installed from, so that a decision can be
+    rebuilt with the exact versions that made it; "unknown" where there is none."""
+    path = Path(os.environ.get("SVS_LOCK_FILE") or LOCK_FILE)
+    try:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unknown"
+
+
 @lru_cache(maxsize=1)
 def model_versions() -> dict[str, str]:
     return {
@@ -35,6 +53,7 @@ def model_versions() -> dict[str, str]:
         "form_template": form_template_version(),
         "barcode": zxing.version(),
         "pdf": pdfium.version(),
+        "python_packages": lock_digest(),
     }
 
 

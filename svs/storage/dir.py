@@ -1,10 +1,15 @@
-"""DirStore: a directory on a local or network file system; an object's key is its path under the root."""
+"""DirStore: a directory on a local or network file system; an object's key is its path under the root.
+
+Reads never follow a symbolic link inside the store and read regular files only: a link or a device put there
+(by hand, or by whoever could write to the folder) is not an object, so the dashboard cannot be made to serve a
+file from outside the store, or to stall reading ``/dev/zero`` or a FIFO."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import stat
 import uuid
 from pathlib import Path
 
@@ -55,14 +60,47 @@ class DirStore(Store):
                     from exc
             raise StoreError(f"directory store write failed: {type(exc).__name__}") from exc
 
-    def get(self, key: str) -> bytes:
+    def _open_regular(self, key: str) -> int | None:
+        """A descriptor of the object's file, opened component by component without following a link; None
+        where a component is missing, a link or not a regular file."""
+        *folders, name = key.split("/")
+        self._path(key)  # the key's own rules
         try:
-            return self._path(key).read_bytes()
+            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         except FileNotFoundError:
-            raise KeyError(key) from None
+            return None
+        try:
+            for folder in folders:
+                inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+            found = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # a link where a folder or the file should be
+                return None
+            raise
+        finally:
+            os.close(fd)
+        if not stat.S_ISREG(os.fstat(found).st_mode):
+            os.close(found)
+            return None
+        return found
+
+    def get(self, key: str) -> bytes:
+        fd = self._open_regular(key)
+        if fd is None:
+            raise KeyError(key)
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        fd = self._open_regular(key)
+        if fd is None:
+            return False
+        os.close(fd)
+        return True
 
     def list(self, prefix: str) -> list[str]:
         base = self.root
@@ -72,11 +110,11 @@ class DirStore(Store):
         # walk only the folder the prefix names, not the whole store
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
         start = self._path(folder) if folder else base
-        if not start.exists():
+        if not start.exists() or (folder and start.is_symlink()):
             return []
-        for dirpath, _dirs, files in os.walk(start):
+        for dirpath, _dirs, files in os.walk(start):  # os.walk does not enter linked folders
             for name in files:
-                if name.startswith(".tmp-"):
+                if name.startswith(".tmp-") or os.path.islink(os.path.join(dirpath, name)):
                     continue
                 key = Path(dirpath, name).relative_to(base).as_posix()
                 if key.startswith(prefix):

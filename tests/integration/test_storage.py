@@ -106,3 +106,27 @@ def test_concurrent_writers_of_the_same_key_leave_one_object(tmp_path: Path) -> 
         results = list(pool.map(lambda f: f(), puts))
     assert len({r.sha256 for r in results}) == 1  # type: ignore[attr-defined]
     assert store.list("same/") == ["same/key"]
+
+
+def test_dir_store_reads_never_follow_a_link_or_read_anything_but_a_regular_file(tmp_path: Path) -> None:
+    import os
+    import time
+
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not the store's")
+    store = DirStore(tmp_path / "store")
+    store.put("batches/b1/items/real.json", b"{}", "manifest")
+    items = tmp_path / "store" / "batches" / "b1" / "items"
+    (items / "link.json").symlink_to(secret)
+    (tmp_path / "store" / "batches" / "b2").symlink_to(tmp_path)  # a linked folder
+    os.mkfifo(items / "fifo.json")
+    (items / "zero.json").symlink_to("/dev/zero")
+    for key in ("batches/b1/items/link.json", "batches/b2/outside.txt", "batches/b1/items/fifo.json",
+                "batches/b1/items/zero.json"):
+        start = time.monotonic()
+        with pytest.raises(KeyError):
+            store.get(key)
+        assert not store.exists(key) and time.monotonic() - start < 1.0, key  # refused, never stalled
+    assert store.get("batches/b1/items/real.json") == b"{}"
+    assert store.list("batches/") == ["batches/b1/items/fifo.json", "batches/b1/items/real.json"]
+    assert store.list("batches/b2/") == []
