@@ -38,6 +38,9 @@ class Limits:
     max_pixels: int = 120_000_000  # A4 at 600 dpi is 35 Mpx, A3 at 600 dpi 70 Mpx
     max_pages: int = 500
     max_side: int = 30_000
+    #: Pixels of all pages of one file together (a PDF's, counted before anything is rendered): 500 A4 pages at
+    #: 300 dpi. What a file may make svs render in all, however its pages are split among workers.
+    max_file_pixels: int = 4_400_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -220,9 +223,11 @@ def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
         raise IntakeError("input.unsupported", "not a JPEG, PNG, TIFF or PDF file")
     digest = sha256_hex(data)
     if content_type == PDF:
-        pages = _pdf_page_count(data)
+        pages, pixels = _pdf_survey(data)
         if pages > limits.max_pages:
             raise IntakeError("input.too_large", f"{pages} pages exceeds the page limit")
+        if pixels > limits.max_file_pixels:
+            raise IntakeError("input.too_large", f"{pixels} pixels over all pages exceeds the file's pixel budget")
         return FileInfo(name, digest, len(data), content_type, pages, True, float(PDF_RENDER_DPI))
     if _looks_truncated(data, content_type):
         raise IntakeError("input.unreadable", "the file is truncated")
@@ -293,19 +298,23 @@ def _tiff_page(data: bytes, index: int, limits: Limits) -> tuple[np.ndarray, flo
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), dpi
 
 
-def _pdf_page_count(data: bytes) -> int:
+def _pdf_survey(data: bytes) -> tuple[int, int]:
     try:
-        count = pdfium.page_count(data)
+        count, pixels = pdfium.survey(data, PDF_RENDER_DPI)
+    except pdfium.PdfTooLarge as exc:
+        raise IntakeError("input.too_large", "the PDF needs more memory to open than a PDF call may use") from exc
     except pdfium.PdfError as exc:
         raise IntakeError("input.unreadable", "the PDF cannot be opened") from exc
     if count == 0:
         raise IntakeError("input.empty", "the PDF has no pages")
-    return count
+    return count, pixels
 
 
 def _render_pdf_page(data: bytes, index: int, limits: Limits) -> np.ndarray:
     try:
         rgb = pdfium.render(data, index, PDF_RENDER_DPI, limits.max_pixels, limits.max_side)
+    except pdfium.PdfTooLarge as exc:
+        raise IntakeError("input.too_large", "the PDF page needs more memory than a PDF call may use") from exc
     except pdfium.PdfError as exc:
         raise IntakeError("input.unreadable", "a PDF page cannot be rendered") from exc
     if isinstance(rgb, tuple):

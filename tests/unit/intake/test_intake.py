@@ -177,9 +177,9 @@ def test_pdf_pages_are_rendered_in_a_child_process_the_caller_outlives() -> None
 
     buf = io.BytesIO()
     Image.new("RGB", (600, 800), "white").save(buf, "PDF", resolution=72)
-    assert pdfium.page_count(buf.getvalue()) == 1
+    assert pdfium.survey(buf.getvalue(), 300) == (1, round(600 / 72 * 300) * round(800 / 72 * 300))
     with pytest.raises(pdfium.PdfError):
-        pdfium.page_count(b"%PDF-1.4 not really")
+        pdfium.survey(b"%PDF-1.4 not really", 300)
     pixels = pdfium.render(buf.getvalue(), 0, 300, 10**9, 10**5)
     assert isinstance(pixels, np.ndarray)
     assert abs(pixels.shape[0] - 800 / 72 * 300) <= 1 and abs(pixels.shape[1] - 600 / 72 * 300) <= 1
@@ -216,3 +216,50 @@ def test_a_jpeg_under_the_pixel_limit_but_over_pillows_warning_is_accepted() -> 
     with pytest.raises(IntakeError) as exc:
         probe(buf.tobytes(), "large.jpg", Limits(max_pixels=100_000_000))
     assert exc.value.code == "input.too_large"
+
+
+def _pdf(pages: list[tuple[float, float]], content_chunk: bytes = b"", repeats: int = 0) -> bytes:
+    """A minimal valid PDF: one page per (width, height) in points, all drawing one content stream of
+    *content_chunk* repeated *repeats* times (compressed as it is made: a bomb costs little to build)."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    stream = b"".join([*(packer.compress(content_chunk) for _ in range(repeats)), packer.flush()])
+    kids = " ".join(f"{4 + i} 0 R" for i in range(len(pages)))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    objects += [f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}] /Contents 3 0 R >>".encode()
+                for w, h in pages]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_a_pdf_whose_pages_together_exceed_the_pixel_budget_is_refused_before_any_render() -> None:
+    import time
+
+    data = _pdf([(2400, 2880)] * 500)  # 60 KB: 500 pages of 120 Mpx each at 300 dpi, each within the page limit
+    start = time.monotonic()
+    with pytest.raises(IntakeError) as refused:
+        probe(data, "pages.pdf")
+    assert refused.value.code == "input.too_large" and time.monotonic() - start < 10
+    assert probe(_pdf([(595, 842)] * 3), "ok.pdf").pages == 3  # an ordinary PDF is well within it
+
+
+def test_a_pdf_that_swells_past_the_memory_cap_is_too_large_and_the_caller_lives_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from svs.engines import pdfium
+
+    monkeypatch.setattr(pdfium, "DEFAULT_CHILD_MEMORY_MB", 1024)  # the cap where the caller has none
+    data = _pdf([(595, 842)], b"1 0 0 1 0 0 cm\n" * 100_000, 700)  # 2 MB of file, 1 GB of content stream
+    with pytest.raises(IntakeError) as refused:
+        load_page(data, probe(data, "bomb.pdf"), 1)
+    assert refused.value.code == "input.too_large"
+    assert len(data) < 3_000_000
