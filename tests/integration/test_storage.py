@@ -110,7 +110,6 @@ def test_concurrent_writers_of_the_same_key_leave_one_object(tmp_path: Path) -> 
 
 def test_dir_store_reads_never_follow_a_link_or_read_anything_but_a_regular_file(tmp_path: Path) -> None:
     import os
-    import time
 
     secret = tmp_path / "outside.txt"
     secret.write_text("not the store's")
@@ -123,10 +122,9 @@ def test_dir_store_reads_never_follow_a_link_or_read_anything_but_a_regular_file
     (items / "zero.json").symlink_to("/dev/zero")
     for key in ("batches/b1/items/link.json", "batches/b2/outside.txt", "batches/b1/items/fifo.json",
                 "batches/b1/items/zero.json"):
-        start = time.monotonic()
-        with pytest.raises(KeyError):
+        with pytest.raises(KeyError):  # refused at once: reading the FIFO or /dev/zero would never end
             store.get(key)
-        assert not store.exists(key) and time.monotonic() - start < 1.0, key  # refused, never stalled
+        assert not store.exists(key), key
     assert store.get("batches/b1/items/real.json") == b"{}"
     assert store.list("batches/") == ["batches/b1/items/fifo.json", "batches/b1/items/real.json"]
     assert store.list("batches/b2/") == []
