@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -74,6 +75,9 @@ class FileInfo:
     pages: int
     multipage: bool
     dpi: float | None
+    #: When intake began to open the file (``time.monotonic()``): a PDF's calls for one item share one time
+    #: budget (``pdfium.TIMEOUT_S``) from here, the survey and the page's render together.
+    opened_at: float = 0.0
 
 
 @dataclass
@@ -223,12 +227,13 @@ def probe(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> FileInfo:
         raise IntakeError("input.unsupported", "not a JPEG, PNG, TIFF or PDF file")
     digest = sha256_hex(data)
     if content_type == PDF:
+        opened_at = time.monotonic()
         pages, pixels = _pdf_survey(data)
         if pages > limits.max_pages:
             raise IntakeError("input.too_large", f"{pages} pages exceeds the page limit")
         if pixels > limits.max_file_pixels:
             raise IntakeError("input.too_large", f"{pixels} pixels over all pages exceeds the file's pixel budget")
-        return FileInfo(name, digest, len(data), content_type, pages, True, float(PDF_RENDER_DPI))
+        return FileInfo(name, digest, len(data), content_type, pages, True, float(PDF_RENDER_DPI), opened_at)
     if _looks_truncated(data, content_type):
         raise IntakeError("input.unreadable", "the file is truncated")
     if content_type == PNG and not _png_chunks_fit(data):
@@ -269,7 +274,7 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
     try:
         if info.content_type == PDF:
             label = number
-            colour = _render_pdf_page(data, number - 1, limits)
+            colour = _render_pdf_page(data, number - 1, limits, info.opened_at)
             h, w = colour.shape[:2]
             return Page(info, label, w, h, float(PDF_RENDER_DPI), data, colour)
         if info.content_type == TIFF:
@@ -310,9 +315,12 @@ def _pdf_survey(data: bytes) -> tuple[int, int]:
     return count, pixels
 
 
-def _render_pdf_page(data: bytes, index: int, limits: Limits) -> np.ndarray:
+def _render_pdf_page(data: bytes, index: int, limits: Limits, opened_at: float) -> np.ndarray:
+    """The page rendered in what is left of the item's PDF time budget (the survey spent the rest)."""
+    left = pdfium.TIMEOUT_S - (time.monotonic() - opened_at) if opened_at else None
     try:
-        rgb = pdfium.render(data, index, PDF_RENDER_DPI, limits.max_pixels, limits.max_side)
+        rgb = pdfium.render(data, index, PDF_RENDER_DPI, limits.max_pixels, limits.max_side,
+                            timeout_s=None if left is None else max(left, 0.0))
     except pdfium.PdfTooLarge as exc:
         raise IntakeError("input.too_large", "the PDF page needs more memory than a PDF call may use") from exc
     except pdfium.PdfError as exc:

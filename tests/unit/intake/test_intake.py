@@ -267,3 +267,20 @@ def test_a_pdf_that_swells_past_the_memory_cap_is_too_large_and_the_caller_lives
         load_page(data, probe(data, "bomb.pdf"), 1)
     assert refused.value.code == "input.too_large"
     assert len(data) < 3_000_000
+
+
+def test_a_pdf_items_calls_share_one_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The survey and the page's render of one item together have pdfium.TIMEOUT_S, not each its own: a page
+    whose item spent its budget opening the file is not given a fresh one to render."""
+    import time
+
+    from svs.engines import pdfium
+    from svs.errors import EngineTimeout
+
+    data = _pdf([(595, 842)])
+    monkeypatch.setattr(pdfium, "TIMEOUT_S", 5.0)
+    info = probe(data, "a.pdf")
+    assert load_page(data, info, 1).width > 0  # within the budget: rendered
+    spent = type(info)(**{**info.__dict__, "opened_at": time.monotonic() - 5.0})  # as if the survey took it all
+    with pytest.raises(EngineTimeout):
+        load_page(data, spent, 1)
