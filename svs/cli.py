@@ -21,6 +21,7 @@ from rich.table import Table
 from svs import explain, log, memory
 from svs.errors import EXIT_USAGE, ConfigError, SvsError
 from svs.pipeline import Options
+from svs.reasons import words
 from svs.schema import ItemResult
 
 # plain help and errors: a flag is shown without a value, and an error line is never wrapped into a box
@@ -170,9 +171,8 @@ def _print_table(results: list[ItemResult]) -> None:
         table.add_row(r.item_id, _literal(r.source.name), str(r.source.page or ""), r.document_type,
                       f"[{colour}]{r.verdict}[/]", " ".join(r.reasons))
     _table_console().print(table)
-    for line in explain.reason_lines(sorted({c for r in results for c in r.reasons})):
-        code, _, words = line.partition(": ")
-        out.print(f"  [bold]{code}[/]: {escape(words)}")
+    for code in sorted({c for r in results for c in r.reasons}):
+        out.print(f"  [bold]{escape(code)}[/]: {escape(words(code))}")
 
 
 _GOOD = {"ok", "compliant"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from svs.reasons import REASONS
+from svs.reasons import REASONS, words
 
 #: How the MRZ's fields are named for people, in the order they are shown.
 MRZ_FIELD_WORDS = (
@@ -34,7 +34,7 @@ APPLICATION_WORDS = {
 
 def reason_lines(codes: list[str]) -> list[str]:
     """Each reason code with its explanation."""
-    return [f"{code}: {REASONS[code].text}" if code in REASONS else code for code in codes]
+    return [f"{code}: {words(code)}" if code in REASONS else code for code in codes]
 
 
 def failed_quality(result: dict[str, Any]) -> list[str]:
@@ -65,7 +65,7 @@ def mrz_words(result: dict[str, Any]) -> tuple[str, list[str]]:
     status = f"{'valid' if result.get('valid') else 'INVALID'} {result.get('format') or ''} MRZ".replace("  ", " ")
     lines = list(result.get("lines", []))
     fields = result.get("fields") or {}
-    shown = [f"{words} {fields[name]}" for name, words in MRZ_FIELD_WORDS if fields.get(name)]
+    shown = [f"{label} {fields[name]}" for name, label in MRZ_FIELD_WORDS if fields.get(name)]
     lines.append(" | ".join(shown))
     checks = result.get("checks") or {}
     if checks:

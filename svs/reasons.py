@@ -110,6 +110,12 @@ def reason(code: str) -> Reason:
         raise KeyError(f"unknown reason code {code!r}") from None
 
 
+def words(code: str) -> str:
+    """A reason code's explanation for operators; the code itself where it is not registered."""
+    reason = REASONS.get(code)
+    return reason.text if reason else code
+
+
 def verdict_for(codes: list[str]) -> Verdict:
     """The verdict for a set of reason codes: the most severe one, ``accepted`` when there are none."""
     verdict = Verdict.ACCEPTED

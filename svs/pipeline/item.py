@@ -17,7 +17,7 @@ from svs.pipeline.chain import Analysis, analyse, refused, source_of
 from svs.pipeline.options import Options, Timer
 from svs.provenance import provenance
 from svs.reasons import verdict_for
-from svs.schema import DocumentType, ItemResult, ItemStructure, NotMeasured, StoredObject
+from svs.schema import DocumentType, ItemResult, ItemStructure, NotMeasured, Source, StoredObject
 from svs.storage.base import Store
 
 
@@ -37,7 +37,7 @@ def unprocessed_result(batch_id: str, item_id: str, name: str, sha256: str, page
                        structure: ItemStructure | None = None) -> ItemResult:
     """A result for an item whose processing failed before anything was stored (*code*, ``stage.failed``):
     it names the reason and stores nothing."""
-    source = source_of(name, b"", page, None, "application/octet-stream").model_copy(update={"sha256": sha256})
+    source = Source(name=name, sha256=sha256, bytes=0, content_type="application/octet-stream", page=page)
     return item_result(batch_id, item_id, refused(source, declared, code, structure), options)
 
 

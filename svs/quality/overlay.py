@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from svs.overlay import GREEN, RED, CaptionStyle, caption, scaled
-from svs.reasons import REASONS
+from svs.reasons import words
 from svs.schema import QualityResult
 
 #: Each failing check in words, wrapped to the strip's width; as legible as the photo overlay's.
@@ -39,4 +39,4 @@ def draw_quality(grey_half: np.ndarray, q: QualityResult, max_edge_ink: float) -
             value = m.get(f"edge_ink_{side}")
             if value is not None and value > max_edge_ink:
                 cv2.rectangle(img, p0, p1, RED, -1)
-    return caption(img, [(REASONS[r].text if r in REASONS else r, RED) for r in q.reasons], STYLE)
+    return caption(img, [(words(r), RED) for r in q.reasons], STYLE)

@@ -11,7 +11,7 @@ import base64
 from html import escape
 
 from svs.explain import APPLICATION_WORDS, MRZ_FIELD_WORDS
-from svs.reasons import REASONS
+from svs.reasons import words
 from svs.report.collect import BatchView, Picture
 from svs.schema import ItemResult
 from svs.thresholds import DEFAULT_PROFILE
@@ -70,11 +70,6 @@ def _data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-def _reason_words(code: str) -> str:
-    r = REASONS.get(code)
-    return r.text if r else code
-
-
 def _item_title(r: ItemResult) -> str:
     page = f", page {r.source.page}" if r.source.page else ""
     return f"{r.item_id}: {r.source.name}{page}"
@@ -94,7 +89,7 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
         wide = ' class="wide"' if pic.role in WIDE_PICTURES else ""
         figs.append(f'<figure{wide}><img src="{escape(src)}"{lazy} alt="{escape(caption)}"><figcaption>'
                     f"{escape(caption)}</figcaption></figure>")
-    reasons = "".join(f'<li>{escape(_reason_words(c))} <span class="code">{escape(c)}</span></li>'
+    reasons = "".join(f'<li>{escape(words(c))} <span class="code">{escape(c)}</span></li>'
                       for c in r.reasons)
     failures = []
     if r.photo:
@@ -121,8 +116,8 @@ def _mrz_block(r: ItemResult) -> str:
         return ""
     lines = "<br>".join(escape(line) for line in m.lines)
     fields = m.fields.model_dump()
-    rows = "".join(f"<tr><td>{escape(words)}</td><td>{escape(str(fields[name]))}</td></tr>"
-                   for name, words in MRZ_FIELD_WORDS if fields.get(name))
+    rows = "".join(f"<tr><td>{escape(label)}</td><td>{escape(str(fields[name]))}</td></tr>"
+                   for name, label in MRZ_FIELD_WORDS if fields.get(name))
     checks = ", ".join(f'<span class="{"check-ok" if ok else "check-wrong"}">{escape(name.replace("_", " "))} '
                        f'{"ok" if ok else "wrong"}</span>' for name, ok in m.checks.items())
     warnings = f'<div class="code">warnings: {escape(", ".join(m.warnings))}</div>' if m.warnings else ""
@@ -175,14 +170,14 @@ def render(view: BatchView, *, img_src: str | None = None, live: bool = False) -
             reasons[c] = reasons.get(c, 0) + 1
     cards = "".join(f'<div class="count v-{v}"><b>{counts.get(v, 0)}</b>{escape(VERDICT_WORDS[v])}</div>'
                     for v in VERDICT_ORDER)
-    rows = "".join(f"<tr><td class=code>{escape(c)}</td><td>{n}</td><td>{escape(_reason_words(c))}</td></tr>"
+    rows = "".join(f"<tr><td class=code>{escape(c)}</td><td>{n}</td><td>{escape(words(c))}</td></tr>"
                    for c, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     reason_table = (f"<table><tr><th>reason</th><th>items</th><th>meaning</th></tr>{rows}</table>"
                     if rows else "<p>No reasons: every item passed.</p>")
     rescans = [r for r in results if r.verdict == "rescan"]
     rescan_items = "".join(
         f'<li><a href="#item-{escape(r.item_id)}">{escape(_item_title(r))}</a>: '
-        f"{escape('; '.join(_reason_words(c) for c in r.reasons))}</li>" for r in rescans)
+        f"{escape('; '.join(words(c) for c in r.reasons))}</li>" for r in rescans)
     rescan_block = (f'<section class="rescan-list" id="rescan"><h2>Rescan these {len(rescans)} now</h2>'
                     f"<ol>{rescan_items}</ol></section>") if rescans else \
         '<section class="rescan-list" id="rescan"><h2>Nothing to rescan</h2></section>'
