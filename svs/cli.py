@@ -353,17 +353,39 @@ def replay(
 def results(
     broker: BrokerOpt = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for new results")] = False,
+    queue: Annotated[str | None, typer.Option(
+        "--queue", help="This consumer's own durable queue (RabbitMQ) or consumer group (Redis), declared on "
+                        "first use: it gets every message it is bound to, whoever else consumes")] = None,
+    bind: Annotated[list[str] | None, typer.Option(
+        "--bind", help="Add a binding of the queue: item.<verdict>, application.<verdict>, batch; * one word, "
+                       "# any (repeatable; the broker keeps a queue's bindings; a new queue given none gets #)")
+    ] = None,
+    claim_after: Annotated[float, typer.Option(
+        "--claim-after", min=1.0, help="Redis: seconds before what a dead consumer of the group held is "
+                                       "claimed back")] = 60.0,
     dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Read the dead-letter notices")] = False,
 ) -> None:
-    """Print result messages as JSON lines (they are taken off the results queue)."""
+    """Print result messages as JSON lines. Without --queue they are taken off the default results queue,
+    shared by every consumer that does the same; each message is acknowledged once its line is written."""
     from workers.channels import open_channel, reaching
+    from workers.channels.redis import RedisChannel
+    from workers.channels.routing import check_pattern, check_queue_name
 
     try:
+        if bind and not queue:
+            raise ConfigError("--bind needs --queue: the default queue is bound to every message")
+        if dead_letters and queue:
+            raise ConfigError("--dead-letters reads the dead-letter queue; it takes no --queue")
+        patterns = [check_pattern(p) for p in bind] if bind else None
+        name = check_queue_name(queue) if queue else None
         with reaching(broker):
             channel = open_channel(broker)
-            queue = channel.DEAD_LETTERS if dead_letters else channel.RESULTS
+            if isinstance(channel, RedisChannel):
+                channel.claim_after_s = claim_after
+            bodies = (channel.consume(channel.DEAD_LETTERS, follow=follow) if dead_letters
+                      else channel.results(name, patterns, follow=follow))
             try:
-                for body in channel.consume(queue, follow=follow):
+                for body in bodies:
                     sys.stdout.write(body.decode() + "\n")
                     sys.stdout.flush()
             except KeyboardInterrupt:

@@ -18,11 +18,12 @@ from svs import keys, log
 from svs.batch.finish import finish_batch
 from svs.errors import ConfigError, InvalidId, ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
-from svs.schema import ApplicationSummary, ItemResult, SubmittedBatch
+from svs.schema import ApplicationSummary, BatchSummary, ItemResult, SubmittedBatch
 from svs.storage import Store, open_store
 from workers import metrics, publication
 from workers.broker import make_broker
 from workers.channels import thread_channel
+from workers.channels.routing import routing_key
 from workers.config import QUEUE
 from workers.middleware import PERMANENT
 
@@ -67,10 +68,11 @@ def load_manifest(store: Store, batch_id: str) -> SubmittedBatch:
     return manifest
 
 
-def publish_once(store: Store, marker_key: str, body: bytes) -> bool:
-    """Publish *body* as a result of the current message, once per *marker_key*. True when this call did."""
+def publish_once(store: Store, marker_key: str, result: ItemResult | ApplicationSummary | BatchSummary) -> bool:
+    """Publish *result* as a result of the current message, once per *marker_key*. True when this call did."""
     message = CurrentMessage.get_current_message()
-    return publication.publish_once(store, marker_key, body, message, thread_channel())
+    return publication.publish_once(store, marker_key, result.model_dump_json().encode(), message,
+                                    thread_channel(), routing_key(result))
 
 
 def maybe_finish_batch(store: Store, batch_id: str, manifest: SubmittedBatch, claim: str,
@@ -100,10 +102,10 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: SubmittedBatch, cl
     results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
 
     def publish_application(app: ApplicationSummary) -> None:
-        publish_once(store, keys.application_marker(batch_id, app.application_id), app.model_dump_json().encode())
+        publish_once(store, keys.application_marker(batch_id, app.application_id), app)
 
     finished = finish_batch(store, batch_id, results, options_of(manifest), publish_application)
-    if publish_once(store, marker, finished.summary.model_dump_json().encode()):
+    if publish_once(store, marker, finished.summary):
         logger.info("batch summary published", extra={"batch_id": batch_id, "count": finished.summary.items})
 
 
@@ -146,8 +148,7 @@ def process(batch_id: str, item_id: str, store_url: str) -> None:
             raise PoisonMessage("message.missing_object", "the item's inbox object does not exist") from None
         result = process_item(store, batch_id, item_id, item.name, data, item.page, item.declared_type,
                               options_of(manifest), item.structure)
-    published = publish_once(store, keys.published_marker(batch_id, item_id, sha),
-                             result.model_dump_json().encode())
+    published = publish_once(store, keys.published_marker(batch_id, item_id, sha), result)
     if published:
         metrics.observe(result)
     logger.info("item done", extra={"batch_id": batch_id, "item_id": item_id, "verdict": result.verdict,

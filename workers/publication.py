@@ -12,8 +12,9 @@ RabbitMQ
     of that same attempt (its commit never happened: publish) from any other message for the same item (a retry
     of an attempt that committed, a batch submitted again, a replay: do not publish).
 Redis
-    One Lua script sets a key per publication and pushes the message only if the key was new, atomically
-    (:meth:`workers.channels.redis.RedisChannel.publish_unique`); the marker object follows.
+    One Lua script sets a key per publication and adds the message to the results stream only if the key was
+    new, atomically (:meth:`workers.channels.redis.RedisChannel.publish_result_unique`); the marker object
+    follows.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from svs.errors import ObjectConflict
 from svs.storage import Store
 from workers.channels import Channel
 
-#: The attribute of a delivered message that holds its outbox: ``[(queue, body), ...]``. Kept on the message
-#: object in this process only; never in the message's options, which travel with a retry.
+#: The attribute of a delivered message that holds its outbox: ``[(exchange, routing key, body), ...]``. Kept on
+#: the message object in this process only; never in the message's options, which travel with a retry.
 OUTBOX = "svs_outbox"
 #: Set by the transactional consumer on every message it delivers.
 TRANSACTIONAL = "svs_transactional"
@@ -41,7 +42,7 @@ def attempt_of(message: Any) -> str:
     return f"{message.message_id}:{int(message.options.get('retries', 0))}"
 
 
-def take_outbox(message: Any) -> list[tuple[str, bytes]]:
+def take_outbox(message: Any) -> list[tuple[str, str, bytes]]:
     """The publications recorded for *message*, removed from it (the consumer sends them once)."""
     return list(vars(message).pop(OUTBOX, []))
 
@@ -61,18 +62,19 @@ def claim(store: Store, marker_key: str, attempt: str, redelivered: bool) -> boo
 
 
 def publish_once(store: Store, marker_key: str, body: bytes, message: Any, channel: Channel | None,
-                 queue: str = Channel.RESULTS) -> bool:
-    """Publish *body* on *queue* exactly once per *marker_key*. True when this call published (or, under
-    RabbitMQ, will publish with the message's acknowledgement)."""
+                 routing_key: str, exchange: str = Channel.RESULTS) -> bool:
+    """Publish *body* on the results *exchange* under *routing_key* (:mod:`workers.channels.routing`) exactly
+    once per *marker_key*. True when this call published (or, under RabbitMQ, will publish with the message's
+    acknowledgement)."""
     if is_transactional(message):
         if not claim(store, marker_key, attempt_of(message), bool(getattr(message, "redelivered", False))):
             return False
-        vars(message).setdefault(OUTBOX, []).append((queue, body))
+        vars(message).setdefault(OUTBOX, []).append((exchange, routing_key, body))
         return True
     if store.exists(marker_key):
         return False
     if channel is None:
         raise ValueError("a message not consumed in a transaction needs a channel to publish on")
-    published = channel.publish_unique(queue, body, marker_key)
+    published = channel.publish_result_unique(body, routing_key, marker_key, exchange)
     store.put(marker_key, b"", "marker", "text/plain")
     return published

@@ -16,6 +16,7 @@ import pika
 from dramatiq.brokers.rabbitmq import RabbitmqBroker, _RabbitmqConsumer
 from dramatiq.errors import ConnectionClosed
 
+from workers.channels.rabbitmq import declare_results
 from workers.publication import TRANSACTIONAL, take_outbox
 
 _AMQP_ERRORS = (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError)
@@ -60,13 +61,14 @@ class TransactionalConsumer(_RabbitmqConsumer):
         except _AMQP_ERRORS as e:
             raise ConnectionClosed(e) from None
 
-    def _commit(self, tag: int, ack: bool, outbox: list[tuple[str, bytes]]) -> None:
+    def _commit(self, tag: int, ack: bool, outbox: list[tuple[str, str, bytes]]) -> None:
         """Runs on the consumer's thread. An error here closes the connection; nothing was committed."""
-        for queue, body in outbox:
-            if queue not in self._declared:
-                self.channel.queue_declare(queue=queue, durable=True)
-                self._declared.add(queue)
-            self.channel.basic_publish(exchange="", routing_key=queue, body=body, properties=_PERSISTENT_JSON)
+        for exchange, routing_key, body in outbox:
+            if exchange not in self._declared:
+                declare_results(self.channel, exchange)
+                self._declared.add(exchange)
+            self.channel.basic_publish(exchange=exchange, routing_key=routing_key, body=body,
+                                       properties=_PERSISTENT_JSON)
         if ack:
             self.channel.basic_ack(tag)
         else:

@@ -105,7 +105,8 @@ def collect(broker_url: str, done: Callable[[list[dict[str, Any]]], bool], timeo
     try:
         while time.monotonic() < deadline and not done(out):
             got = False
-            for body in channel.consume(queue):
+            bodies = channel.results() if queue == channel.RESULTS else channel.consume(queue)
+            for body in bodies:
                 out.append(json.loads(body))
                 got = True
             if not got:
@@ -191,3 +192,51 @@ def dashboard(store_root: Path, token: str) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def consumer_results(broker: str, queue: str, *binds: str, timeout: float = 60) -> list[dict[str, Any]]:
+    """``svs results --queue QUEUE [--bind B ...]`` as a consumer runs it: declares the queue on first use and
+    takes what waits there."""
+    args = [a for b in binds for a in ("--bind", b)]
+    p = subprocess.run([sys.executable, "-m", "svs.cli", "results", "--broker", broker, "--queue", queue, *args],
+                       capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, p.stderr
+    return [json.loads(line) for line in p.stdout.splitlines()]
+
+
+def wait_for(what: Callable[[], bool], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+class Consumer:
+    """``svs results --queue NAME --follow`` writing to a file, in its own process group."""
+
+    def __init__(self, broker: str, queue: str, out: Path) -> None:
+        self.out = out
+        self.file = open(out, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "-m", "svs.cli", "results", "--broker", broker, "--queue",
+                                      queue, "--follow", "--claim-after", "2"],
+                                     stdout=self.file, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def lines(self) -> list[dict[str, Any]]:
+        """The messages written so far (a line cut short by a kill is not one)."""
+        if not self.out.exists():
+            return []
+        return [json.loads(line) for line in self.out.read_text().splitlines() if line.endswith("}")]
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.file.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.file.close()

@@ -21,15 +21,18 @@ from typing import Any
 import boto3
 import pytest
 from integration_helpers import (
+    Consumer,
     Worker,
     check_stored,
     collect,
+    consumer_results,
     free_port,
     items,
     purge_all,
     s3_objects,
     submit,
     summaries,
+    wait_for,
     worker_env,
 )
 
@@ -80,6 +83,8 @@ def test_workers_killed_with_sigkill_three_times_in_a_200_item_batch_lose_nothin
     n = 200
     batch = gen.distinct_pages(tmp_path / "batch", n)
     env = worker_env(any_broker, s3_endpoint)
+    sink = f"t{uuid.uuid4().hex[:8]}.sink"  # a second consumer, with a queue of its own
+    consumer_results(any_broker, sink)
     submit(batch, s3_store_url, env)
     messages: list[dict[str, Any]] = []
     rng = random.Random(7)
@@ -97,7 +102,9 @@ def test_workers_killed_with_sigkill_three_times_in_a_200_item_batch_lose_nothin
         worker.stop()
     # killed anywhere, even between publishing a result and recording it, a worker repeats nothing: RabbitMQ
     # commits a result with its item's acknowledgement, Redis pushes it under a key once (workers.publication)
-    _assert_exactly_once(messages, n, s3_objects(s3_store_url, s3_endpoint), batch)
+    objects = s3_objects(s3_store_url, s3_endpoint)
+    _assert_exactly_once(messages, n, objects, batch)
+    _assert_exactly_once(consumer_results(any_broker, sink), n, objects, batch)
 
 
 def test_rabbitmq_restarted_mid_batch_loses_and_duplicates_nothing(
@@ -109,9 +116,13 @@ def test_rabbitmq_restarted_mid_batch_loses_and_duplicates_nothing(
     n = 60
     batch = gen.distinct_pages(tmp_path / "batch", n, seed=4)
     env = worker_env(rabbitmq_url, s3_endpoint)
+    sink = f"t{uuid.uuid4().hex[:8]}.sink"
+    consumer_results(rabbitmq_url, sink)
     submit(batch, s3_store_url, env)
     messages: list[dict[str, Any]] = []
     worker = Worker(env, processes=1, threads=2, log=tmp_path / "w.log")
+    # a consumer following its own queue through the restart
+    following = Consumer(rabbitmq_url, sink, tmp_path / "following.jsonl")
     try:
         collect(rabbitmq_url, lambda m: len(items(m)) >= 10, into=messages)
         subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
@@ -119,10 +130,15 @@ def test_rabbitmq_restarted_mid_batch_loses_and_duplicates_nothing(
         subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
         subprocess.run(["rabbitmqctl", "await_startup"], check=True, capture_output=True, timeout=120)
         _drain(rabbitmq_url, messages, n)
+        wait_for(lambda: len(summaries(following.lines())) >= 1)
+        time.sleep(2)
     finally:
+        following.stop()
         worker.stop()
     assert len(items(messages)) >= n
-    _assert_exactly_once(messages, n, s3_objects(s3_store_url, s3_endpoint), batch)
+    objects = s3_objects(s3_store_url, s3_endpoint)
+    _assert_exactly_once(messages, n, objects, batch)
+    _assert_exactly_once(following.lines(), n, objects, batch)
 
 
 def test_s3_endpoint_gone_for_30_seconds_mid_batch_then_back_loses_nothing(

@@ -24,6 +24,8 @@ from workers.transactional import TransactionalRabbitmqBroker
 
 pytestmark = pytest.mark.integration
 
+ITEM = "item.accepted"  # a routing key
+
 
 @pytest.fixture
 def queues(rabbitmq_url: str) -> Iterator[tuple[str, str]]:
@@ -35,6 +37,8 @@ def queues(rabbitmq_url: str) -> Iterator[tuple[str, str]]:
     for queue in (items, f"{items}.DQ", f"{items}.XQ", results):
         with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
             conn.channel().queue_delete(queue)
+    with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
+        conn.channel().exchange_delete(results)
     conn.close()
 
 
@@ -64,14 +68,14 @@ def test_a_worker_dead_before_the_commit_publishes_nothing_and_its_redelivery_pu
 
     first = broker.consume(items, prefetch=1, timeout=200)
     delivery = _deliver(first)
-    assert publication.publish_once(store, marker, body, delivery, channel=None, queue=results)
+    assert publication.publish_once(store, marker, body, delivery, None, ITEM, results)
     first.connection.close()  # the worker dies after recording the result, before acknowledging its message
     assert queue_depth(rabbitmq_url, results) == 0
 
     second = broker.consume(items, prefetch=1, timeout=200)
     redelivery = _deliver(second)
     assert redelivery.redelivered and redelivery.message_id == message.message_id
-    assert publication.publish_once(store, marker, body, redelivery, channel=None, queue=results)
+    assert publication.publish_once(store, marker, body, redelivery, None, ITEM, results)
     _settle(second, redelivery)
     assert queue_depth(rabbitmq_url, results) == 1
     assert queue_depth(rabbitmq_url, items) == 0  # acknowledged in the same commit
@@ -80,7 +84,7 @@ def test_a_worker_dead_before_the_commit_publishes_nothing_and_its_redelivery_pu
     for again_sent in (message, message.copy(options={"retries": 1})):
         broker.enqueue(again_sent)
         again = _deliver(second)
-        assert not publication.publish_once(store, marker, body, again, channel=None, queue=results)
+        assert not publication.publish_once(store, marker, body, again, None, ITEM, results)
         _settle(second, again)
     assert queue_depth(rabbitmq_url, results) == 1
     second.close()
@@ -99,7 +103,7 @@ def test_a_rejected_message_still_publishes_what_it_recorded(
     store = open_store(str(tmp_path / "store"))
     consumer = broker.consume(items, prefetch=1, timeout=200)
     delivery = _deliver(consumer)
-    assert publication.publish_once(store, "m", b"{}", delivery, channel=None, queue=results)
+    assert publication.publish_once(store, "m", b"{}", delivery, None, ITEM, results)
     _settle(consumer, delivery, ack=False)
     assert queue_depth(rabbitmq_url, results) == 1
     assert queue_depth(rabbitmq_url, items) == 0
@@ -109,18 +113,18 @@ def test_a_rejected_message_still_publishes_what_it_recorded(
 
 def test_redis_pushes_a_publication_once_however_often_it_is_tried(redis_url: str, tmp_path: Path) -> None:
     channel = open_channel(redis_url)
-    queue = f"svs.test-results-{uuid.uuid4().hex[:8]}"
+    exchange = f"svs.test-results-{uuid.uuid4().hex[:8]}"
     store = open_store(str(tmp_path / "store"))
     key = f"batches/{uuid.uuid4().hex}/items/0001/published"
     try:
-        assert channel.publish_unique(queue, b"{}", key)
+        assert channel.publish_result_unique(b"{}", "item.accepted", key, exchange)
         # killed after the push, before the marker: the redelivery pushes nothing
-        assert not publication.publish_once(store, key, b"{}", None, channel, queue=queue)
+        assert not publication.publish_once(store, key, b"{}", None, channel, "item.accepted", exchange)
         assert store.exists(key)
-        assert not publication.publish_once(store, key, b"{}", None, channel, queue=queue)
-        assert list(channel.consume(queue)) == [b"{}"]
+        assert not publication.publish_once(store, key, b"{}", None, channel, "item.accepted", exchange)
+        assert list(channel.results(exchange=exchange)) == [b"{}"]
     finally:
-        channel.purge(queue)
+        channel.purge(exchange)
         channel.close()
 
 

@@ -1,0 +1,109 @@
+"""Fan-out of results to every downstream consumer on the real brokers: RabbitMQ's topic exchange with a durable
+queue per consumer, Redis's stream with a consumer group per consumer. Each consumer gets every message it is
+bound to, once, while others consume too, and when a consumer is killed mid-stream."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from integration_helpers import (
+    Consumer,
+    Worker,
+    collect,
+    consumer_results,
+    items,
+    submit,
+    summaries,
+    wait_for,
+    worker_env,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def tag(any_broker: str) -> Iterator[str]:
+    """A prefix for this test's consumer queues; RabbitMQ's are deleted afterwards (Redis's groups go with the
+    stream, which the next test's purge deletes)."""
+    tag = f"t{uuid.uuid4().hex[:8]}"
+    yield tag
+    if any_broker.startswith("amqp"):
+        import pika
+
+        conn = pika.BlockingConnection(pika.URLParameters(any_broker))
+        for name in ("case", "fraud", "stats", "sink"):
+            with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
+                conn.channel().queue_delete(f"{tag}.{name}")
+        conn.close()
+
+
+def _key(m: dict[str, Any]) -> str:
+    return m["kind"] + "." + m["verdict"] if m["kind"] != "batch" else "batch"
+
+
+def test_three_consumers_each_get_every_message_they_are_bound_to_and_the_default_queue_all(
+    any_broker: str, tag: str, s3_endpoint: str, s3_store_url: str, sample_batch: Path, tmp_path: Path
+) -> None:
+    # each consumer declares its queue before the batch is submitted (what arrives before that is not theirs)
+    assert consumer_results(any_broker, f"{tag}.case") == []
+    assert consumer_results(any_broker, f"{tag}.fraud", "--bind", "item.refer", "--bind", "item.rejected",
+                        "--bind", "application.*") == []
+    assert consumer_results(any_broker, f"{tag}.stats", "--bind", "batch") == []
+    env = worker_env(any_broker, s3_endpoint)
+    submit(sample_batch, s3_store_url, env)
+    worker = Worker(env, log=tmp_path / "worker.log")
+    try:
+        everything = collect(any_broker, lambda m: len(summaries(m)) >= 1 and len(items(m)) >= 10)
+    finally:
+        worker.stop()
+    assert len(everything) == 12  # ten items, one application, the batch
+    case = consumer_results(any_broker, f"{tag}.case")
+    fraud = consumer_results(any_broker, f"{tag}.fraud")  # its bindings are the broker's: not repeated
+    stats = consumer_results(any_broker, f"{tag}.stats")
+    by_key = sorted(everything, key=json.dumps)
+    assert sorted(case, key=json.dumps) == by_key
+    assert sorted(fraud, key=json.dumps) == [m for m in by_key if _key(m) in (
+        "item.refer", "item.rejected", "application.refer", "application.rescan", "application.accepted",
+        "application.rejected")]
+    assert [m["kind"] for m in fraud].count("item") == sum(m["verdict"] in ("refer", "rejected")
+                                                           for m in items(everything))
+    assert stats == summaries(everything)
+    # taken once: read again, every queue is empty
+    for name in ("case", "fraud", "stats"):
+        assert consumer_results(any_broker, f"{tag}.{name}") == []
+
+
+def test_a_consumer_killed_mid_stream_loses_and_repeats_nothing_when_it_comes_back(  # type: ignore[no-untyped-def]
+    any_broker: str, tag: str, s3_endpoint: str, s3_store_url: str, gen, tmp_path: Path
+) -> None:
+    n = 40
+    batch = gen.distinct_pages(tmp_path / "batch", n, seed=11)
+    queue = f"{tag}.sink"
+    assert consumer_results(any_broker, queue) == []
+    env = worker_env(any_broker, s3_endpoint)
+    submit(batch, s3_store_url, env)
+    worker = Worker(env, processes=2, threads=2, log=tmp_path / "worker.log")
+    outs = [tmp_path / "first.jsonl", tmp_path / "second.jsonl"]
+    try:
+        first = Consumer(any_broker, queue, outs[0])
+        wait_for(lambda: len(first.lines()) >= 8)
+        first.kill()  # holding what it had read and not acknowledged
+        second = Consumer(any_broker, queue, outs[1])
+        try:
+            wait_for(lambda: len(items(first.lines() + second.lines())) >= n
+                     and summaries(first.lines() + second.lines()) != [])
+            time.sleep(3)  # anything late would be a duplicate
+        finally:
+            second.stop()
+    finally:
+        worker.stop()
+    got = first.lines() + second.lines()
+    assert sorted(r["item_id"] for r in items(got)) == [f"{i:04d}" for i in range(1, n + 1)]
+    assert len(summaries(got)) == 1
