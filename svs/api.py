@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from svs import memory, pipeline
-from svs.batch import Batch, BatchItem, claim_batch_id, load_batch, read_file
+from svs.batch import Batch, BatchItem, claim_batch_id, load_batch, read_file, rescans
 from svs.batch.finish import finish_batch
 from svs.batch.prepass import batch_structure
 from svs.errors import IntakeError
@@ -85,7 +85,9 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
     batch = load_batch(path, options.limits)
     store = open_store(store_url)
     store.check()
+    planned = rescans.plan(store, batch)  # reading only: a refused rescan stores nothing
     claim_batch_id(store, batch)
+    rescans.record(store, batch.batch_id, planned)
     if on_start is not None:
         on_start(len(batch.items))
     jobs = jobs or os.cpu_count() or 1
@@ -102,7 +104,7 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
 
     if jobs == 1 or len(batch.items) <= 1:
         init_process(memory_limit_mb)
-        structures = batch_structure(batch, options)
+        structures = rescans.with_rescans(batch, batch_structure(batch, options), planned)
         for i, item in enumerate(batch.items):
             res, ok = _safe(batch.root, store_url, batch.batch_id, item, options, structures[i])
             results[i] = res
@@ -113,7 +115,7 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=jobs, initializer=init_process, initargs=(memory_limit_mb,),
                                  mp_context=context) as pool:
-            structures = batch_structure(batch, options, pool)
+            structures = rescans.with_rescans(batch, batch_structure(batch, options, pool), planned)
             futures: dict[Future[tuple[ItemResult, bool]], int] = {
                 pool.submit(_safe, batch.root, store_url, batch.batch_id, item, options, structures[i]): i
                 for i, item in enumerate(batch.items)

@@ -125,7 +125,8 @@ def run(
                   ", ".join(f"{k} {v}" for k, v in s.verdicts.items()) + f"; stored in {store_url}")
         for a in outcome.applications:
             checks = ", ".join(f"{k} {v.replace('_', ' ')}" for k, v in a.checks.items())
-            err.print(f"application {_literal(a.application_id)}: {len(a.items)} items, "
+            again = f" (version {a.version}, issued again after a rescan)" if a.version > 1 else ""
+            err.print(f"application {_literal(a.application_id)}{again}: {len(a.items)} items, "
                       f"{explain.APPLICATION_WORDS.get(a.verdict, a.verdict)}; form against passport: {checks}")
         err.print(f"report: {_literal(str(report if report is not None else _kept_at(store_url, outcome.report_key)))}"
                   f" ({len(body) / 1e6:.1f} MB); open it in a browser")

@@ -44,6 +44,11 @@ def result(batch_id: str, item_id: str, sha256: str) -> str:
     return f"{item_prefix(batch_id, item_id, sha256)}/result.json"
 
 
+def supersession(batch_id: str, item_id: str, sha256: str) -> str:
+    """The record that a rescan replaced this item, beside its result."""
+    return f"{item_prefix(batch_id, item_id, sha256)}/superseded.json"
+
+
 def published_marker(batch_id: str, item_id: str, sha256: str) -> str:
     return f"{item_prefix(batch_id, item_id, sha256)}/published"
 
@@ -93,16 +98,18 @@ def content_index(sha256: str, page: int | None) -> str:
     return f"index/sha256/{check_sha(sha256)}{suffix}.json"
 
 
-def application_summary(batch_id: str, application_id: str) -> str:
-    """An application's summary in its batch; the reference is hashed, as keys never carry document data."""
+def application_summary(batch_id: str, application_id: str, version: int = 1) -> str:
+    """An application's summary in its batch; the reference is hashed, as keys never carry document data.
+    Version 1 is the one its batch issued; each rescan that changes it issues the next beside it."""
     digest = hashlib.sha256(application_id.encode("utf-8")).hexdigest()[:24]
-    return f"batches/{check_id(batch_id, 'batch id')}/applications/{digest}.json"
+    suffix = "" if version == 1 else f"-v{int(version)}"
+    return f"batches/{check_id(batch_id, 'batch id')}/applications/{digest}{suffix}.json"
 
 
 def batch_applications_prefix(batch_id: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/applications/"
 
 
-def application_marker(batch_id: str, application_id: str) -> str:
-    """Set once the application's summary was published."""
-    return application_summary(batch_id, application_id)[:-5] + ".published"
+def application_marker(batch_id: str, application_id: str, version: int = 1) -> str:
+    """Set once the application's summary (that version of it) was published."""
+    return application_summary(batch_id, application_id, version)[:-5] + ".published"

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
@@ -140,6 +140,8 @@ class ItemStructure(_Model):
                                                                "never a barcode's text")
     form_page: int | None = Field(default=None, description="page of the PA1 form, from its page code")
     duplicate_of: str | None = Field(default=None, description="'<batch id>/<item id>' of the same file seen first")
+    rescan_of: str | None = Field(default=None, description="'<batch id>/<item id>' of the earlier scan this one "
+                                                            "replaces (batch.json's rescan_of)")
     reasons: list[str] = Field(default_factory=list)
 
 
@@ -176,6 +178,8 @@ class ItemResult(_Model):
     photo: PhotoResult | None = Field(default=None, description="the photo rules' judgement, where the item is a "
                                                                 "photo or a page with printed photos")
     form: FormResult | None = Field(default=None, description="the form's fields, where the page is a known form")
+    supersedes: str | None = Field(default=None, description="'<batch id>/<item id>' of the earlier scan this "
+                                                             "rescan replaces in its application")
     structure: ItemStructure | None = Field(
         default=None, description="where the item stands in the batch (separator, reference, duplicate) as the "
                                   "batch pre-pass found it")
@@ -201,13 +205,29 @@ class ApplicationSummary(_Model):
     schema_version: str = SCHEMA_VERSION
     batch_id: str
     application_id: str
-    items: list[str] = Field(description="item ids in batch order")
+    items: list[str] = Field(description="item ids in batch order; a rescan from another batch in place of the "
+                                         "item it replaced, as '<batch id>/<item id>'")
+    version: int = Field(default=1, ge=1, description="1, then one higher each time a rescan changes it")
+    superseded: list[str] = Field(default_factory=list, description="'<batch id>/<item id>' of the scans that "
+                                                                    "rescans replaced, oldest first")
     verdict: VerdictName = Field(description="the worst of its items' verdicts and its own checks")
     reasons: list[str] = Field(description="its items' reasons and the cross-checks' reasons, sorted")
     checks: dict[str, Literal["match", "mismatch", "not_checked"]] = Field(
         description="surname, birth_date, document_number: the form against the MRZ of the old passport; "
                     "not_checked where either side was not read with confidence")
     stored: list[StoredObject] = Field(default_factory=list)
+
+
+class Supersession(_Model):
+    """The record, stored beside an item's result (create-only), that a rescan replaced it. The result itself
+    is never changed."""
+
+    kind: Literal["supersession"] = "supersession"
+    schema_version: str = SCHEMA_VERSION
+    superseded: str = Field(description="'<batch id>/<item id>' of the earlier scan")
+    by: str = Field(description="'<batch id>/<item id>' of the rescan")
+    application_id: str | None = Field(default=None, description="the application both belong to")
+    recorded_at: str = Field(description="when the rescan was accepted (UTC, ISO 8601)")
 
 
 class RunOptions(_Model):
@@ -264,6 +284,7 @@ EXPORTED: dict[str, type[BaseModel]] = {
     "form-result": FormResult,
     "dead-letter": DeadLetter,
     "submitted-batch": SubmittedBatch,
+    "supersession": Supersession,
 }
 
 

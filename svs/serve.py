@@ -32,10 +32,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from svs import keys
+from svs.batch.stored import stored_result
 from svs.errors import IntegrityError, InvalidId
 from svs.log import get_logger
 from svs.report import collect, render
-from svs.report.collect import PICTURES, expected_items, item_result, read_summary
+from svs.report.collect import PICTURES, expected_items, read_summary
 from svs.report.html import SCRIPT as REPORT_SCRIPT
 from svs.storage.base import Store
 
@@ -226,7 +227,7 @@ def create_app(store: Store, token: str) -> Starlette:
         view = collect(store, bid, pictures=False)
         if not view.results and view.summary is None:
             return Response("no such batch\n", status_code=404)
-        return HTMLResponse(render(view, img_src=f"/batches/{bid}/items/{{item}}/pictures/{{role}}", live=True))
+        return HTMLResponse(render(view, img_src="/batches/{batch}/items/{item}/pictures/{role}", live=True))
 
     def picture(request: Request) -> Response:
         try:
@@ -237,7 +238,7 @@ def create_app(store: Store, token: str) -> Starlette:
         role = request.path_params["role"]
         if role not in {r for r, _ in PICTURES}:
             return Response("not found\n", status_code=404)
-        r = item_result(store, bid, item)
+        r = stored_result(store, bid, item)
         entry = next((s for s in r.stored if s.role == role), None) if r is not None else None
         if entry is None:
             return Response("not found\n", status_code=404)
@@ -262,6 +263,7 @@ def create_app(store: Store, token: str) -> Starlette:
             "batch_id": bid, "complete": view.complete, "items_expected": view.expected,
             "summary": view.summary.model_dump(mode="json") if view.summary else None,
             "items": [r.model_dump(mode="json") for r in view.results],
+            "superseded": {item: s.by for item, s in view.superseded.items()},
         })
 
     async def healthz(request: Request) -> Response:

@@ -102,7 +102,7 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: SubmittedBatch, cl
     results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
 
     def publish_application(app: ApplicationSummary) -> None:
-        publish_once(store, keys.application_marker(batch_id, app.application_id), app)
+        publish_once(store, keys.application_marker(app.batch_id, app.application_id, app.version), app)
 
     finished = finish_batch(store, batch_id, results, options_of(manifest), publish_application)
     if publish_once(store, marker, finished.summary):

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from svs import keys
-from svs.batch import BatchIdConflict, claim_batch_id, load_batch, read_file
+from svs.batch import BatchIdConflict, claim_batch_id, load_batch, read_file, rescans
 from svs.batch.prepass import batch_structure
 from svs.errors import IntakeError, ObjectConflict
 from svs.intake import EXTENSIONS, sha256_hex, sniff
@@ -27,9 +27,11 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None,
     batch = load_batch(path)
     store = open_store(store_url)
     store.check()
+    planned = rescans.plan(store, batch)  # reading only: a refused rescan stores nothing
     claim_batch_id(store, batch)
+    rescans.record(store, batch.batch_id, planned)
     # which application each page belongs to is decided here, in batch order, before any worker sees a page
-    structures = batch_structure(batch, options)
+    structures = rescans.with_rescans(batch, batch_structure(batch, options), planned)
     inbox: dict[str, str] = {}
     refused: dict[str, str] = {}  # files that cannot even be read here (too large, not a regular file)
     for name in batch.files:

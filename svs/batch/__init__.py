@@ -5,6 +5,8 @@
   :mod:`svs.batch.patchcode`): which application each page belongs to;
 - :mod:`svs.batch.applications`: each application's summary, its form cross-checked against its MRZ;
 - :mod:`svs.batch.summary`: the batch's summary;
+- :mod:`svs.batch.rescans`: a scan that replaces an earlier item, and the application issued again;
+- :mod:`svs.batch.stored`: one item's stored result read back;
 - :mod:`svs.batch.finish`: a batch whose items all have results, finished the same way in both modes.
 """
 

@@ -88,19 +88,23 @@ def cross_check(form: dict[str, str], mrz: dict[str, str]) -> tuple[dict[str, st
 
 def build_applications(batch_id: str, results: list[ItemResult],
                        thresholds: FormThresholds = FormThresholds()) -> list[ApplicationSummary]:
-    """One summary per application reference in the batch, in order of first appearance."""
+    """One summary per application reference in the batch, in order of first appearance. A rescan belongs to
+    the application of the scan it replaced, issued again by :func:`svs.batch.rescans.reissue`."""
     groups: dict[str, list[ItemResult]] = {}
     for r in results:
-        if r.application_id:
+        if r.application_id and r.supersedes is None:
             groups.setdefault(r.application_id, []).append(r)
-    out = []
-    for app, items in groups.items():
-        checks, own = cross_check(form_answers(items, thresholds), mrz_answers(items))
-        reasons = sorted({c for r in items for c in r.reasons} | set(own))
-        out.append(ApplicationSummary(batch_id=batch_id, application_id=app, items=[r.item_id for r in items],
-                                      verdict=verdict_for(reasons).value, reasons=reasons,
-                                      checks=checks))  # type: ignore[arg-type]
-    return out
+    return [summarise(batch_id, app, items, thresholds) for app, items in groups.items()]
+
+
+def summarise(batch_id: str, application_id: str, items: list[ItemResult],
+              thresholds: FormThresholds = FormThresholds()) -> ApplicationSummary:
+    """One application's summary from its items' results: their reasons and the form checked against the MRZ."""
+    checks, own = cross_check(form_answers(items, thresholds), mrz_answers(items))
+    reasons = sorted({c for r in items for c in r.reasons} | set(own))
+    return ApplicationSummary(batch_id=batch_id, application_id=application_id, items=[r.item_id for r in items],
+                              verdict=verdict_for(reasons).value, reasons=reasons,
+                              checks=checks)  # type: ignore[arg-type]
 
 
 def store_application(store: Store, summary: ApplicationSummary) -> ApplicationSummary:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from svs.batch.applications import build_applications, store_application
+from svs.batch.rescans import reissue
 from svs.batch.summary import build_summary, store_summary
 from svs.pipeline import Options
 from svs.report import build_report, store_report
@@ -25,15 +26,16 @@ class FinishedBatch:
 
 def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options: Options,
                  on_application: Callable[[ApplicationSummary], None] | None = None) -> FinishedBatch:
-    """Store each application's summary (telling *on_application* of each, before the batch summary that says
-    the batch is done), then the batch summary and the report. Idempotent: stored create-only, and a batch
-    finished again with the same results stores the same bytes."""
-    applications = []
-    for app in build_applications(batch_id, results, options.profile.form):
-        stored = store_application(store, app)
-        applications.append(stored)
+    """Store each application's summary, and the next version of each earlier application a rescan of this
+    batch changed (telling *on_application* of each, before the batch summary that says the batch is done),
+    then the batch summary and the report. Idempotent: stored create-only, and a batch finished again with the
+    same results stores the same bytes and issues no version twice."""
+    applications = [store_application(store, app)
+                    for app in build_applications(batch_id, results, options.profile.form)]
+    applications += reissue(store, results, options.profile.form)
+    for app in applications:
         if on_application is not None:
-            on_application(stored)
+            on_application(app)
     summary = store_summary(store, build_summary(batch_id, results))
     report = build_report(store, batch_id)
     kept = store_report(store, batch_id, report)

@@ -57,6 +57,9 @@ class BatchManifest(BaseModel):
     documents: dict[str, str] = Field(default_factory=dict, description="file name to declared document type")
     order: list[str] | None = Field(default=None, max_length=MAX_FILES,
                                     description="the files in scanning order, where file names do not sort so")
+    rescan_of: dict[str, str] = Field(default_factory=dict, max_length=MAX_FILES,
+                                      description="file name to '<batch id>/<item id>' of the earlier scan it "
+                                                  "replaces (svs.batch.rescans)")
 
     @field_validator("batch_id")
     @classmethod

@@ -54,7 +54,7 @@ td.check-mismatch{background:#fde2c4;font-weight:bold}td.check-match{color:#2a7d
 padding:4px 6px;word-break:break-all}.check-ok{color:#2a7d6f}.check-wrong{color:#d62828;font-weight:bold}
 .mrz-head{font-weight:bold;font-size:13px}.checks{font-size:12px}
 .pics figure.wide{flex-basis:100%}.pics figure.wide img{max-width:100%;max-height:none}
-.pics figure.wide figcaption{max-width:none}
+.pics figure.wide figcaption{max-width:none}.rescanned{color:#2a7d6f;font-weight:bold}
 """
 
 SCRIPT = """
@@ -75,11 +75,12 @@ def _item_title(r: ItemResult) -> str:
     return f"{r.item_id}: {r.source.name}{page}"
 
 
-def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
+def _item(r: ItemResult, pictures: list[Picture], img_src: str | None, replaced_by: str | None = None) -> str:
     figs = []
     for pic in pictures:
         if img_src is not None:
-            src = img_src.format(item=r.item_id, role=pic.role)
+            batch, item = pic.source.split("/", 1) if pic.source else (r.batch_id, r.item_id)
+            src = img_src.format(batch=batch, item=item, role=pic.role)
         elif pic.data is not None:
             src = _data_uri(pic.data)
         else:
@@ -98,9 +99,14 @@ def _item(r: ItemResult, pictures: list[Picture], img_src: str | None) -> str:
     app = f" &middot; application {escape(r.application_id)}" if r.application_id else ""
     if r.structure and r.structure.role == "separator":
         app += " &middot; separator sheet"
+    if r.supersedes:
+        app += f" &middot; rescan of {escape(r.supersedes)}"
+    if replaced_by:
+        app += f' &middot; <span class="rescanned">rescanned: replaced by {escape(replaced_by)}</span>'
+    done = ' data-rescanned="true"' if replaced_by else ""
     fields = _mrz_block(r) + _form_fields(r)
     v = escape(r.verdict)
-    return (f'<article class="item v-{v}" data-verdict="{v}" id="item-{escape(r.item_id)}">'
+    return (f'<article class="item v-{v}" data-verdict="{v}"{done} id="item-{escape(r.item_id)}">'
             f"<h3>{escape(_item_title(r))}</h3>"
             f'<div class="meta">{escape(VERDICT_WORDS.get(r.verdict, r.verdict))} &middot; '
             f"{escape(r.document_type.replace('_', ' '))}{app}</div>"
@@ -147,7 +153,8 @@ def _applications(view: BatchView) -> str:
     if not view.applications:
         return ""
     rows = "".join(
-        f"<tr><td>{escape(a.application_id)}</td><td>{len(a.items)}</td>"
+        f"<tr><td>{escape(a.application_id)}{f' (version {a.version})' if a.version > 1 else ''}</td>"
+        f"<td>{len(a.items)}</td>"
         f'<td class="v-{escape(a.verdict)}">{escape(APPLICATION_WORDS.get(a.verdict, a.verdict))}</td>'
         + "".join(f"<td class=\"check-{escape(a.checks.get(c, 'not_checked'))}\">"
                   f"{escape(a.checks.get(c, 'not_checked').replace('_', ' '))}</td>"
@@ -159,7 +166,7 @@ def _applications(view: BatchView) -> str:
 
 
 def render(view: BatchView, *, img_src: str | None = None, live: bool = False) -> str:
-    """The report page. ``img_src`` (a format string with ``{item}`` and ``{role}``) links pictures instead
+    """The report page. ``img_src`` (a format string with ``{batch}``, ``{item}`` and ``{role}``) links pictures instead
     of embedding them, for the dashboard; ``live`` adds a progress bar and reloads while the batch runs."""
     results = view.results
     counts = {v: 0 for v in VERDICT_ORDER}
@@ -174,15 +181,19 @@ def render(view: BatchView, *, img_src: str | None = None, live: bool = False) -
                    for c, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     reason_table = (f"<table><tr><th>reason</th><th>items</th><th>meaning</th></tr>{rows}</table>"
                     if rows else "<p>No reasons: every item passed.</p>")
-    rescans = [r for r in results if r.verdict == "rescan"]
+    # a page already rescanned is done: it leaves the list, and says which scan replaced it
+    rescans = [r for r in results if r.verdict == "rescan" and r.item_id not in view.superseded]
     rescan_items = "".join(
         f'<li><a href="#item-{escape(r.item_id)}">{escape(_item_title(r))}</a>: '
         f"{escape('; '.join(words(c) for c in r.reasons))}</li>" for r in rescans)
+    done = len(view.superseded)
+    done_line = f'<p class="rescanned">{done} item(s) rescanned already.</p>' if done else ""
     rescan_block = (f'<section class="rescan-list" id="rescan"><h2>Rescan these {len(rescans)} now</h2>'
-                    f"<ol>{rescan_items}</ol></section>") if rescans else \
-        '<section class="rescan-list" id="rescan"><h2>Nothing to rescan</h2></section>'
+                    f"<ol>{rescan_items}</ol>{done_line}</section>") if rescans else \
+        f'<section class="rescan-list" id="rescan"><h2>Nothing to rescan</h2>{done_line}</section>'
     order = {v: i for i, v in enumerate(VERDICT_ORDER)}
-    items = "".join(_item(r, view.pictures.get(r.item_id, []), img_src)
+    items = "".join(_item(r, view.pictures.get(r.item_id, []), img_src,
+                          view.superseded[r.item_id].by if r.item_id in view.superseded else None)
                     for r in sorted(results, key=lambda r: (order.get(r.verdict, 9), r.item_id)))
     buttons = '<button data-verdict="all" aria-pressed="true">all</button>' + "".join(
         f'<button data-verdict="{v}" aria-pressed="false">{v} ({counts.get(v, 0)})</button>' for v in VERDICT_ORDER)

@@ -16,6 +16,7 @@ import pytest
 from integration_helpers import (
     Consumer,
     Worker,
+    applications,
     collect,
     consumer_results,
     items,
@@ -107,3 +108,27 @@ def test_a_consumer_killed_mid_stream_loses_and_repeats_nothing_when_it_comes_ba
     got = first.lines() + second.lines()
     assert sorted(r["item_id"] for r in items(got)) == [f"{i:04d}" for i in range(1, n + 1)]
     assert len(summaries(got)) == 1
+
+
+def test_a_rescan_submitted_to_the_workers_reissues_its_application_to_the_consumers_bound_to_it(
+    any_broker: str, tag: str, s3_endpoint: str, s3_store_url: str, sample_batch: Path, tmp_path: Path
+) -> None:
+    from test_rescans import rescan_batch
+
+    env = worker_env(any_broker, s3_endpoint)
+    worker = Worker(env, log=tmp_path / "worker.log")
+    try:
+        submit(sample_batch, s3_store_url, env)
+        collect(any_broker, lambda m: len(summaries(m)) >= 1)
+        assert consumer_results(any_broker, f"{tag}.case", "application.*") == []
+        submit(rescan_batch(tmp_path, "again", {"page-4.jpg": "sample-0001/0004"}, "again-1"), s3_store_url, env)
+        messages = collect(any_broker, lambda m: len(summaries(m)) >= 1)
+    finally:
+        worker.stop()
+    (rescan,) = items(messages)
+    assert rescan["supersedes"] == "sample-0001/0004" and rescan["application_id"] == "PA-2026-004211"
+    (issued,) = applications(messages)
+    assert (issued["batch_id"], issued["version"], issued["superseded"]) == ("sample-0001", 2, ["sample-0001/0004"])
+    assert "again-1/0001" in issued["items"]
+    assert messages.index(issued) < messages.index(summaries(messages)[0])
+    assert consumer_results(any_broker, f"{tag}.case") == [issued]  # bound to applications only: just this
