@@ -89,6 +89,12 @@ _ALL: tuple[Reason, ...] = (
     _R("form.mismatch_document_number", Verdict.REFER, "The passport number on the form differs."),
     _R("batch.id_conflict", Verdict.REJECTED, "The batch id is already used by a batch of other files: the batch "
        "was refused and nothing of it stored. Give it a new id."),
+    _R("batch.empty", Verdict.REJECTED, "The batch folder holds no file to process: nothing was stored. Check the "
+       "folder, or wait until the scanner has written its files."),
+    _R("batch.rescan_unknown_item", Verdict.REJECTED, "A rescan names an earlier item that has no result in a "
+       "finished batch: the batch was refused and nothing of it stored. Check the item named in rescan_of."),
+    _R("batch.rescan_already_superseded", Verdict.REJECTED, "A rescan names an earlier item that another rescan "
+       "already replaced: the batch was refused and nothing of it stored. Name the latest scan instead."),
     _R("batch.duplicate_item", Verdict.REFER, "The same file was already submitted."),
     _R("batch.unreadable_marker", Verdict.RESCAN,
        "This looks like a separator or reference sheet but its barcode could not be read: rescan it."),

@@ -137,6 +137,7 @@ def _batch_rows(store: Store) -> list[dict[str, Any]]:
     """One row per batch from one listing of the store: results so far, expected items, summary where done.
     A folder whose name is not a batch id (put there by hand) is left out, with a log line."""
     done: dict[str, int] = {}
+    rescanned: dict[str, int] = {}
     complete: set[str] = set()
     manifests: set[str] = set()
     odd: set[str] = set()
@@ -156,6 +157,8 @@ def _batch_rows(store: Store) -> list[dict[str, Any]]:
         done.setdefault(batch, 0)
         if key.endswith("/result.json"):
             done[batch] += 1
+        elif key.endswith("/superseded.json"):
+            rescanned[batch] = rescanned.get(batch, 0) + 1
         elif key == keys.batch_summary(batch):
             complete.add(batch)
         elif key == keys.batch_manifest(batch):
@@ -163,7 +166,8 @@ def _batch_rows(store: Store) -> list[dict[str, Any]]:
     rows = []
     for batch in sorted(done):
         row: dict[str, Any] = {"batch_id": batch, "items_done": done[batch], "items_expected": None,
-                               "complete": batch in complete, "verdicts": {}}
+                               "complete": batch in complete, "verdicts": {},
+                               "rescanned": rescanned.get(batch, 0)}
         summary = read_summary(store, batch) if batch in complete else None
         if summary is not None:
             row["items_expected"], row["verdicts"] = summary.items, summary.verdicts
@@ -183,7 +187,8 @@ border-radius:4px}</style></head><body><header><h1>svs batches</h1><div id=updat
 <tbody id=rows>ROWS</tbody></table></main><script>
 function esc(s){return String(s).replace(/[&<>"']/g,function(c){return '&#'+c.charCodeAt(0)+';'})}
 function row(b){var pct=b.complete?100:(b.items_expected?Math.round(100*b.items_done/b.items_expected):0);
- var v=Object.keys(b.verdicts).map(function(k){return esc(k)+' '+b.verdicts[k]}).join(', ');
+ var v=Object.keys(b.verdicts).map(function(k){return esc(k)+' '+b.verdicts[k]}).join(', ')+
+ (b.rescanned?' ('+b.rescanned+' rescanned since)':'');
  return '<tr class=batch data-batch="'+esc(b.batch_id)+'"><td><a href="/batches/'+encodeURIComponent(b.batch_id)+
  '">'+esc(b.batch_id)+'</a></td><td><div class=bar><div style="width:'+pct+'%"></div></div></td><td class=count>'+
  b.items_done+(b.items_expected?' of '+b.items_expected:'')+(b.complete?' (complete)':' (running)')+
@@ -199,6 +204,8 @@ def _row_html(b: dict[str, Any]) -> str:
     expected = f" of {b['items_expected']}" if b["items_expected"] else ""
     state = " (complete)" if b["complete"] else " (running)"
     verdicts = ", ".join(f"{escape(k)} {v}" for k, v in b["verdicts"].items())
+    if b.get("rescanned"):
+        verdicts += f" ({b['rescanned']} rescanned since)"
     bid = escape(b["batch_id"])
     return (f'<tr class=batch data-batch="{bid}"><td><a href="/batches/{bid}">{bid}</a></td>'
             f'<td><div class=bar><div style="width:{pct}%"></div></div></td>'

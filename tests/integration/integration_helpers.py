@@ -240,3 +240,27 @@ class Consumer:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.file.close()
+
+
+ASYNCAPI = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
+#: a message's "kind" -> its message in docs/asyncapi.yaml
+ASYNCAPI_MESSAGES = {"item": "itemResult", "application": "applicationSummary", "batch": "batchSummary"}
+
+
+def asyncapi_payload_schema(message_name: str) -> dict[str, Any]:
+    """The JSON Schema docs/asyncapi.yaml gives as the payload of *message_name* (a file it refers to)."""
+    import yaml
+
+    doc = yaml.safe_load(ASYNCAPI.read_text())
+    ref = doc["components"]["messages"][message_name]["payload"]["$ref"]
+    return dict(json.loads((ASYNCAPI.parent / ref).read_text()))
+
+
+def check_against_asyncapi(messages: list[dict[str, Any]]) -> None:
+    """Every message is valid against the payload schema docs/asyncapi.yaml gives for its kind."""
+    import jsonschema
+
+    validators = {kind: jsonschema.Draft202012Validator(asyncapi_payload_schema(name))
+                  for kind, name in ASYNCAPI_MESSAGES.items()}
+    for m in messages:
+        validators[m["kind"]].validate(m)

@@ -17,6 +17,7 @@ from integration_helpers import (
     Consumer,
     Worker,
     applications,
+    check_against_asyncapi,
     collect,
     consumer_results,
     items,
@@ -65,6 +66,7 @@ def test_three_consumers_each_get_every_message_they_are_bound_to_and_the_defaul
     finally:
         worker.stop()
     assert len(everything) == 12  # ten items, one application, the batch
+    check_against_asyncapi(everything)  # as docs/asyncapi.yaml describes them
     case = consumer_results(any_broker, f"{tag}.case")
     fraud = consumer_results(any_broker, f"{tag}.fraud")  # its bindings are the broker's: not repeated
     stats = consumer_results(any_broker, f"{tag}.stats")
@@ -130,5 +132,6 @@ def test_a_rescan_submitted_to_the_workers_reissues_its_application_to_the_consu
     (issued,) = applications(messages)
     assert (issued["batch_id"], issued["version"], issued["superseded"]) == ("sample-0001", 2, ["sample-0001/0004"])
     assert "again-1/0001" in issued["items"]
+    check_against_asyncapi(messages)
     assert messages.index(issued) < messages.index(summaries(messages)[0])
     assert consumer_results(any_broker, f"{tag}.case") == [issued]  # bound to applications only: just this

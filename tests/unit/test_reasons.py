@@ -6,6 +6,7 @@ import pytest
 from svs.reasons import REASONS, Verdict, verdict_for
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "CONTRACT.md"
+OWN_CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
 
 CONTRACT_CODES = """input.unreadable input.unsupported input.too_large input.empty page.low_resolution page.blurred
 page.too_dark page.overexposed page.low_contrast page.skewed page.blank page.cropped photo.no_face
@@ -27,6 +28,14 @@ def test_contract_file_names_no_code_we_lack() -> None:
     codes.discard("batch.json")  # a file name, not a code
     codes.discard("batch.json")  # a file name, not a code
     assert codes and codes <= set(REASONS)
+
+
+def test_the_projects_own_contract_names_only_codes_svs_emits_and_every_contract_code() -> None:
+    text = OWN_CONTRACT.read_text()
+    codes = set(re.findall(r"`((?:input|page|photo|mrz|form|batch)\.[a-z_]+)`", text)) - {"batch.json"}
+    assert codes <= set(REASONS)
+    assert set(CONTRACT_CODES) <= codes
+    assert {"batch.rescan_unknown_item", "batch.rescan_already_superseded"} <= codes
 
 
 def test_input_codes_reject_and_page_codes_ask_for_a_rescan() -> None:

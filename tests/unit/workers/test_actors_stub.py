@@ -11,6 +11,7 @@ from typing import Any
 import dramatiq
 import pytest
 from dramatiq import Worker
+from integration_helpers import check_against_asyncapi
 
 from svs import keys
 from svs.pipeline import Options
@@ -69,6 +70,7 @@ def test_a_submitted_batch_is_published_once_per_item_application_and_batch_as_t
     items = {m["item_id"]: m for m in out if m["kind"] == "item"}
     assert len(items) == count == sum(m["kind"] == "item" for m in out)
     assert [m["kind"] for m in out].count("application") == 1 and out[-1]["kind"] == "batch"
+    check_against_asyncapi(out)  # the messages are as docs/asyncapi.yaml describes them
     embedded = run_batch(sample_batch, str(tmp_path / "embedded"), jobs=1, options=NO_MRZ)
     for r in embedded.results:  # one code, two modes: the same decisions, the stages skipped in both
         assert (items[r.item_id]["verdict"], items[r.item_id]["reasons"]) == (r.verdict, r.reasons), r.item_id
