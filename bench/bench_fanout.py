@@ -19,6 +19,7 @@ to the application summary's version 2 on the consumer's queue.
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import subprocess
 import sys
@@ -74,10 +75,11 @@ def publish_fanout(broker: str, msgs: list[tuple[str, bytes]], tmp: Path) -> flo
         from svs.storage import open_store
         from workers import publication
 
-        store = open_store(str(tmp / f"markers-{uuid.uuid4().hex[:6]}"))
+        run = uuid.uuid4().hex[:6]
+        store = open_store(str(tmp / f"markers-{run}"))
         channel = open_channel(broker)
         for i, (key, body) in enumerate(msgs):
-            assert publication.publish_once(store, f"m/{i}", body, None, channel, key)
+            assert publication.publish_once(store, f"m/{run}/{i}", body, None, channel, key)
         channel.close()
     else:
         import pika
@@ -143,6 +145,10 @@ def fanout(broker: str, n: int, msgs: list[tuple[str, bytes]], tmp: Path) -> Non
     secs = publish_fanout(broker, msgs, tmp)
     total = len(msgs)
     each = drain(broker, queues, "fanout", total)
+    alone_queue = f"bench-{tag}.alone"
+    consumer_results(broker, alone_queue)
+    publish_fanout(broker, msgs, tmp)  # again, for one consumer on its own (the others' queues get it too)
+    (alone,) = drain(broker, [alone_queue], "fanout", total)
     baseline_queue = f"svs.bench-baseline-{tag}"
     publish_baseline(broker, baseline_queue, msgs)
     (base,) = drain(broker, [baseline_queue], "plain", total)
@@ -150,11 +156,14 @@ def fanout(broker: str, n: int, msgs: list[tuple[str, bytes]], tmp: Path) -> Non
     print(f"\n{broker.split(':')[0]}: {total} messages ({n} items), published to the exchange in {secs:.1f} s "
           f"({total / secs:.0f}/s)")
     print(f"  baseline, one consumer on one queue: {base[0]} received, {base_rate:.0f} msg/s")
+    print(f"  one consumer of the exchange alone: {alone[0]} received, {alone[0] / alone[1]:.0f} msg/s "
+          f"(x{alone[0] / alone[1] / base_rate:.2f} of the baseline)")
+    print("  three consumers of the exchange at once, each:")
     for q, (got, s) in zip(queues, each, strict=True):
         print(f"  {q.split('.')[-1]:>5}: {got} received ({'all' if got == total else 'MISSING'}), {got / s:.0f} msg/s "
               f"(x{got / s / base_rate:.2f} of the baseline)")
     print(f"  three consumers together: {sum(g for g, _ in each) / max(s for _, s in each):.0f} msg/s delivered")
-    _cleanup(broker, [*queues, baseline_queue])
+    _cleanup(broker, [*queues, alone_queue, baseline_queue])
 
 
 def _cleanup(broker: str, queues: list[str]) -> None:
@@ -184,6 +193,8 @@ def rescan_round_trip(broker: str, tmp: Path) -> None:
     purge_all(broker)
     env = worker_env(broker, endpoint, SVS_METRICS_PORT="0", SVS_LOG_LEVEL="WARNING")
     queue = f"bench-{uuid.uuid4().hex[:6]}.apps"
+    tmp = tmp / f"rescan-{broker.split(':')[0]}"
+    tmp.mkdir()
     batch = tmp / "sample"
     shutil.copytree(SAMPLE, batch)
     worker = Worker(env, processes=1, threads=2, log=tmp / "rescan-worker.log")
@@ -221,6 +232,7 @@ def main() -> None:
     ap.add_argument("--broker", action="append", default=None)
     ap.add_argument("--no-rescan", action="store_true")
     args = ap.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     brokers = args.broker or ["amqp://guest:guest@127.0.0.1:5672/", "redis://127.0.0.1:6379/0"]
     tmp = Path(tempfile.mkdtemp(prefix="svs-bench-fanout-"))
     try:
