@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from svs import memory, pipeline
+from svs import memory, pipeline, signing
 from svs.batch import Batch, BatchItem, claim_batch_id, load_batch, read_file, rescans
 from svs.batch.finish import finish_batch
 from svs.batch.prepass import batch_structure
@@ -82,6 +82,7 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
     job, this process): an item needing more gets ``input.too_large``.
     """
     memory.validate_limit_mb(memory_limit_mb, "the memory limit")
+    signing.name_for_children(signing.current())  # the default key made here, once, before any child signs
     batch = load_batch(path, options.limits)
     store = open_store(store_url)
     store.check()

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from svs import explain, log, memory
+from svs import explain, log, memory, signing
 from svs.errors import EXIT_USAGE, ConfigError, SvsError
 from svs.pipeline import Options
 from svs.reasons import words
@@ -130,6 +130,9 @@ def run(
                       f"{explain.APPLICATION_WORDS.get(a.verdict, a.verdict)}; form against passport: {checks}")
         err.print(f"report: {_literal(str(report if report is not None else _kept_at(store_url, outcome.report_key)))}"
                   f" ({len(body) / 1e6:.1f} MB); open it in a browser")
+        signer = signing.current()
+        err.print(f"signed with key {signer.key_id} ({_literal(str(signer.path))}); check the store with: "
+                  f"svs verify {_literal(store_url)}")
     raise typer.Exit(1 if outcome.failures else 0)
 
 
@@ -405,6 +408,90 @@ def schema(out: Annotated[Path, typer.Argument(help="Folder for the JSON Schema 
 
     for path in write_json_schemas(out):
         err.print(str(path))
+
+
+keys_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                       help="Signing keys: results, summaries and the decision log are signed (Ed25519).")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("generate")
+def keys_generate(file: Annotated[Path, typer.Argument(help="Where to write the new private key (never "
+                                                             "overwritten)")]) -> None:
+    """Make a signing key; name it with SVS_SIGNING_KEY_FILE. Prints its key id."""
+    from svs import signing
+
+    try:
+        signer = signing.generate(file)
+    except SvsError as exc:
+        _stop(exc)
+    err.print(f"signing key {signer.key_id} written to {_literal(str(file))} (readable by its owner only)")
+    print(signer.key_id)
+
+
+@keys_app.command("public")
+def keys_public(file: Annotated[Path, typer.Argument(help="A private key file")]) -> None:
+    """Print the public part of a signing key (PEM), to keep apart from the store for svs verify."""
+    from svs import signing
+
+    try:
+        signer = signing.load(file)
+    except SvsError as exc:
+        _stop(exc)
+    err.print(f"key id {signer.key_id}")
+    sys.stdout.write(signing.public_pem(signer.public).decode())
+
+
+@app.command()
+def verify(
+    store: Annotated[str, typer.Argument(help="Store URL: a directory, file:///..., or s3://bucket/prefix")],
+    batch: Annotated[list[str] | None, typer.Option("--batch", help="Only this batch (repeatable)")] = None,
+    public_key: Annotated[list[Path] | None, typer.Option(
+        "--public-key", help="Accept signatures by this key only (PEM; repeatable); default: the keys kept in "
+                             "the store")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per problem, then a summary")] = False,
+) -> None:
+    """Check a store: every original against its SHA-256, every result and summary against its signature, each
+    batch's decision log chain, and that each batch holds exactly the items its manifest and log name. Exit 0
+    when all is as svs left it, 1 with every problem named."""
+    from svs import signing
+    from svs.storage import open_store
+    from svs.verify import verify as do_verify
+
+    try:
+        pinned = None
+        if public_key:
+            pinned = {}
+            for path in public_key:
+                try:
+                    pem = path.read_bytes()
+                except OSError:
+                    raise ConfigError(f"cannot read {path}") from None
+                k = signing.load_public(pem)
+                pinned[signing.key_id(k)] = k
+        target = open_store(store)
+        target.check()
+        out = do_verify(target, batch, pinned)
+    except SvsError as exc:
+        _stop(exc)
+    rate = out.objects / out.seconds if out.seconds else 0.0
+    for p in out.problems:
+        if as_json:
+            _emit({"batch_id": p.batch_id, "problem": p.code, "subject": p.subject, "detail": p.detail})
+        else:
+            print(_plain(p.line()))
+    summary = (f"{out.batches} batch(es), {out.objects} objects checked in {out.seconds:.2f} s "
+               f"({rate:.0f} objects/s): " + ("all as stored" if out.ok else f"{len(out.problems)} problem(s)"))
+    if as_json:
+        _emit({"batches": out.batches, "objects": out.objects, "seconds": round(out.seconds, 3),
+               "problems": len(out.problems), "ok": out.ok})
+    err.print(summary)
+    raise typer.Exit(0 if out.ok else 1)
+
+
+def _plain(text: str) -> str:
+    """Text from the store printed without control characters."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def main() -> None:

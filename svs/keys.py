@@ -113,3 +113,22 @@ def batch_applications_prefix(batch_id: str) -> str:
 def application_marker(batch_id: str, application_id: str, version: int = 1) -> str:
     """Set once the application's summary (that version of it) was published."""
     return application_summary(batch_id, application_id, version)[:-5] + ".published"
+
+
+def signature(key: str) -> str:
+    """Where the signature of the object at *key* is kept: beside it."""
+    return key + ".sig"
+
+
+def public_key(key_id: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{16}", key_id):
+        raise InvalidId("key_id.invalid", "invalid key id")
+    return f"keys/{key_id}.pem"
+
+
+def decision_log_prefix(batch_id: str) -> str:
+    return f"batches/{check_id(batch_id, 'batch id')}/log/"
+
+
+def decision(batch_id: str, seq: int) -> str:
+    return f"{decision_log_prefix(batch_id)}{int(seq):08d}.json"

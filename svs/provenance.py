@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import socket
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 
 from svs import __version__
+from svs.digests import digests, lock_digest
 from svs.engines import passporteye, pdfium, tesseract, zxing
 from svs.forms.template import load_template
 from svs.mrz import reader as svs_reader
@@ -25,21 +23,6 @@ def form_template_version() -> str:
     except (OSError, ValueError):
         return "unavailable"
     return f"{t.name} {t.version}"
-
-
-#: The lock file of the installed Python packages: the source checkout's, or where ``SVS_LOCK_FILE`` says (the
-#: Docker image installs svs apart from its source).
-LOCK_FILE = Path(__file__).resolve().parents[1] / "requirements.lock"
-
-
-def lock_digest() -> str:
-    """``sha256:<hex>`` of the lock file the Python packages were installed from, so that a decision can be
-    rebuilt with the exact versions that made it; "unknown" where there is none."""
-    path = Path(os.environ.get("SVS_LOCK_FILE") or LOCK_FILE)
-    try:
-        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "unknown"
 
 
 @lru_cache(maxsize=1)
@@ -63,4 +46,4 @@ def now_utc() -> str:
 
 def provenance(profile: str) -> Provenance:
     return Provenance(svs_version=__version__, models=model_versions(), profile=profile,
-                      processed_at=now_utc(), host=socket.gethostname())
+                      processed_at=now_utc(), host=socket.gethostname(), digests=digests(profile))

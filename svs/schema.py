@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
@@ -160,6 +160,9 @@ class Provenance(_Model):
     profile: str
     processed_at: str = Field(description="UTC, ISO 8601")
     host: str = ""
+    digests: dict[str, str] = Field(default_factory=dict, description="'sha256:<hex>' of what decided it, by "
+                                    "content: each model's files, the form template, the threshold profile's "
+                                    "values, the dependency lock file (svs.digests)")
 
 
 class ItemResult(_Model):
@@ -230,6 +233,40 @@ class Supersession(_Model):
     recorded_at: str = Field(description="when the rescan was accepted (UTC, ISO 8601)")
 
 
+class Signature(_Model):
+    """An Ed25519 signature over the exact bytes of a stored object, stored beside it (``<key>.sig``)."""
+
+    alg: Literal["ed25519"] = "ed25519"
+    key_id: str = Field(description="first 16 hex digits of the SHA-256 of the raw public key")
+    sha256: str = Field(description="of the bytes signed")
+    signature: str = Field(description="base64")
+
+
+DecisionEvent = Literal["items_decided", "application_issued", "application_reissued", "rescan_superseded",
+                        "batch_summarised", "message_replayed"]
+
+
+class LoggedObject(_Model):
+    key: str
+    sha256: str
+
+
+class DecisionRecord(_Model):
+    """One record of a batch's decision log (``batches/<id>/log/<seq>.json``): append-only, create-only, each
+    record holding the SHA-256 of the one before, so that a record changed, removed or moved breaks the chain."""
+
+    kind: Literal["decision"] = "decision"
+    schema_version: str = SCHEMA_VERSION
+    batch_id: str
+    seq: int = Field(ge=0)
+    event: DecisionEvent
+    at: str = Field(description="UTC, ISO 8601")
+    prev: str | None = Field(description="SHA-256 of the previous record's bytes; null for the first")
+    objects: list[LoggedObject] = Field(default_factory=list, description="the stored objects the event "
+                                        "decided, each by key and SHA-256")
+    subject: str | None = Field(default=None, description="an item id or message id the event is about")
+
+
 class RunOptions(_Model):
     """How a batch is to be processed; it travels with a submitted batch so that every worker runs it alike."""
 
@@ -285,6 +322,8 @@ EXPORTED: dict[str, type[BaseModel]] = {
     "dead-letter": DeadLetter,
     "submitted-batch": SubmittedBatch,
     "supersession": Supersession,
+    "signature": Signature,
+    "decision-record": DecisionRecord,
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,7 +68,7 @@ class Signer:
         return key_id(self.public)
 
     def sign(self, data: bytes) -> Signature:
-        return Signature(alg=ALGORITHM, key_id=self.key_id, sha256=hashlib.sha256(data).hexdigest(),
+        return Signature(key_id=self.key_id, sha256=hashlib.sha256(data).hexdigest(),
                          signature=base64.b64encode(self.private.sign(data)).decode("ascii"))
 
 
@@ -77,12 +78,23 @@ def generate(path: Path) -> Signer:
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        raise ConfigError(f"{path} exists already: a signing key is never overwritten")
+    # written whole under a temporary name, then linked into place: another process never reads half a key,
+    # and of two processes making the default key at once, one wins and the other reads the winner's
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ConfigError(f"{path} exists already: a signing key is never overwritten") from None
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise ConfigError(f"{path} exists already: a signing key is never overwritten") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return Signer(private, path)
 
 
@@ -113,7 +125,8 @@ def _signer_at(path: str) -> Signer:
 
 
 def current() -> Signer:
-    """The key in use: ``SVS_SIGNING_KEY_FILE``, else the default key, made on first use (and said so)."""
+    """The key in use: ``SVS_SIGNING_KEY_FILE``, else the default key, made on first use (and said so). A
+    caller that starts processes calls it first and names the key to them (:func:`name_for_children`)."""
     named = os.environ.get(KEY_ENV)
     if named:
         return _signer_at(named)
@@ -125,6 +138,11 @@ def current() -> Signer:
             return _signer_at(str(path))
         log.warning("no signing key named: made one", extra={"path": str(path), "key_id": signer.key_id})
     return _signer_at(str(path))
+
+
+def name_for_children(signer: Signer) -> None:
+    """Name *signer*'s key in the environment that processes started from here inherit."""
+    os.environ[KEY_ENV] = str(signer.path)
 
 
 def check(public: Ed25519PublicKey, data: bytes, signature: Signature) -> bool:

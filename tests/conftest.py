@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,15 @@ import generate  # noqa: E402
 
 SAMPLE = ROOT / "fixtures" / "sample-batch"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# One signing key for the whole session, named to every process the tests start; nothing is written to the
+# user's own data folder (the embedded default's key is tested with a folder of its own).
+_KEYS = Path(tempfile.mkdtemp(prefix="svs-test-keys-"))
+os.environ["XDG_DATA_HOME"] = str(_KEYS / "data")
+if not os.environ.get("SVS_SIGNING_KEY_FILE"):
+    from svs.signing import generate as _generate_key
+
+    os.environ["SVS_SIGNING_KEY_FILE"] = str(_generate_key(_KEYS / "session-key.pem").path)
 
 
 @pytest.fixture(scope="session")

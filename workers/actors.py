@@ -7,6 +7,7 @@ redelivered message (a worker killed mid-item) neither loses nor repeats a resul
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 
@@ -18,7 +19,7 @@ from svs import keys, log
 from svs.batch.finish import finish_batch
 from svs.errors import ConfigError, InvalidId, ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
-from svs.schema import ApplicationSummary, BatchSummary, ItemResult, SubmittedBatch
+from svs.schema import ApplicationSummary, BatchSummary, ItemResult, StoredObject, SubmittedBatch
 from svs.storage import Store, open_store
 from workers import metrics, publication
 from workers.broker import make_broker
@@ -99,7 +100,7 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: SubmittedBatch, cl
         store.put(keys.batch_summary_claim(batch_id), claim.encode(), "claim")
     except ObjectConflict:
         return  # another message claimed the summary; if it dies, its redelivery finishes the job
-    results = [ItemResult.model_validate_json(store.get(k)) for k in sorted(expected)]
+    results = [stored_result(store, k) for k in sorted(expected)]
 
     def publish_application(app: ApplicationSummary) -> None:
         publish_once(store, keys.application_marker(app.batch_id, app.application_id, app.version), app)
@@ -107,6 +108,15 @@ def maybe_finish_batch(store: Store, batch_id: str, manifest: SubmittedBatch, cl
     finished = finish_batch(store, batch_id, results, options_of(manifest), publish_application)
     if publish_once(store, marker, finished.summary):
         logger.info("batch summary published", extra={"batch_id": batch_id, "count": finished.summary.items})
+
+
+def stored_result(store: Store, key: str) -> ItemResult:
+    """A stored result with the entry that names it by digest (what the decision log records)."""
+    raw = store.get(key)
+    result = ItemResult.model_validate_json(raw)
+    result.stored.append(StoredObject(key=key, sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw),
+                                      role="manifest", content_type="application/json"))
+    return result
 
 
 def options_of(manifest: SubmittedBatch) -> Options:

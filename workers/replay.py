@@ -15,7 +15,10 @@ from urllib.parse import urlparse
 import dramatiq
 from dramatiq.common import q_name
 
+from svs.log import get_logger
 from workers.config import broker_url
+
+log = get_logger("workers.replay")
 
 
 def _fresh(message: dramatiq.Message) -> dramatiq.Message:
@@ -24,6 +27,23 @@ def _fresh(message: dramatiq.Message) -> dramatiq.Message:
     drop = ("retries", "traceback", "eta", "redis_message_id", "dead_letter", "requeue_timestamps")
     options = {k: v for k, v in message.options.items() if k not in drop}
     return message._replace(queue_name=q_name(message.queue_name), options=options)
+
+
+def _log_replay(message: dramatiq.Message) -> None:
+    """Record the replay in the message's batch's decision log (:mod:`svs.decisions`). A message whose ids or
+    store cannot be used is replayed all the same: the worker dead-letters it again with its reason."""
+    from svs import decisions, keys
+    from svs.errors import SvsError
+    from svs.storage import open_store
+
+    kwargs = message.kwargs or {}
+    try:
+        batch_id = keys.check_id(str(kwargs.get("batch_id")), "batch id")
+        item_id = keys.check_id(str(kwargs.get("item_id")), "item id")
+        store = open_store(str(kwargs.get("store_url")))
+        decisions.append(store, batch_id, "message_replayed", [], f"{item_id} {message.message_id}")
+    except (SvsError, OSError, ValueError):
+        log.warning("replay not recorded in a decision log", extra={"message_id": message.message_id})
 
 
 def replay(url: str | None = None, queue: str = "svs-items", limit: int | None = None) -> int:
@@ -49,7 +69,9 @@ def _replay_rabbitmq(broker: dramatiq.Broker, url: str, queue: str, limit: int |
             method, _, body = channel.basic_get(queue=f"{queue}.XQ", auto_ack=False)
             if method is None:
                 break
-            broker.enqueue(_fresh(dramatiq.Message.decode(body)))  # confirmed before the dead letter goes
+            message = dramatiq.Message.decode(body)
+            broker.enqueue(_fresh(message))  # confirmed before the dead letter goes
+            _log_replay(message)
             channel.basic_ack(method.delivery_tag)
             moved += 1
     finally:
@@ -67,7 +89,9 @@ def _replay_redis(broker: dramatiq.Broker, url: str, queue: str, limit: int | No
     for message_id in ids:
         body = cast("bytes | None", client.hget(f"{xq}.msgs", message_id))
         if body is not None:
-            broker.enqueue(_fresh(dramatiq.Message.decode(body)))
+            message = dramatiq.Message.decode(body)
+            broker.enqueue(_fresh(message))
+            _log_replay(message)
             moved += 1
         client.hdel(f"{xq}.msgs", message_id)
         client.zrem(xq, message_id)

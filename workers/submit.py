@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from svs import keys
+from svs import keys, sealing
 from svs.batch import BatchIdConflict, claim_batch_id, load_batch, read_file, rescans
 from svs.batch.prepass import batch_structure
 from svs.errors import IntakeError, ObjectConflict
@@ -53,7 +53,7 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None,
     )
     body = manifest.model_dump_json().encode()
     try:
-        store.put(keys.batch_manifest(batch.batch_id), body, "batch_manifest", "application/json")
+        sealing.put_sealed(store, keys.batch_manifest(batch.batch_id), body, "batch_manifest", "application/json")
     except ObjectConflict:
         raise BatchIdConflict("this batch id is already used in the store by a batch of other files") from None
     for item in batch.items:

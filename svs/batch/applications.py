@@ -15,7 +15,8 @@ from datetime import date
 from svs import keys
 from svs.reasons import verdict_for
 from svs.schema import ApplicationSummary, ItemResult
-from svs.storage.base import Store, put_beside
+from svs.sealing import put_beside_sealed
+from svs.storage.base import Store
 from svs.thresholds import FormThresholds
 
 #: form field -> (MRZ field, reason when they differ)
@@ -110,6 +111,7 @@ def summarise(batch_id: str, application_id: str, items: list[ItemResult],
 def store_application(store: Store, summary: ApplicationSummary) -> ApplicationSummary:
     """Keep the summary beside its batch, create-only (a different later one goes beside it)."""
     key = keys.application_summary(summary.batch_id, summary.application_id)
-    entry = put_beside(store, key, lambda sha: f"{key[:-5]}-{sha[:16]}.json",
-                       summary.model_dump_json(exclude={"stored"}).encode(), "application", "application/json")
+    entry = put_beside_sealed(store, key, lambda sha: f"{key[:-5]}-{sha[:16]}.json",
+                              summary.model_dump_json(exclude={"stored"}).encode(), "application",
+                              "application/json")
     return summary.model_copy(update={"stored": [entry]})

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from svs import decisions
 from svs.batch.applications import build_applications, store_application
 from svs.batch.rescans import reissue
 from svs.batch.summary import build_summary, store_summary
@@ -30,13 +31,21 @@ def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options
     batch changed (telling *on_application* of each, before the batch summary that says the batch is done),
     then the batch summary and the report. Idempotent: stored create-only, and a batch finished again with the
     same results stores the same bytes and issues no version twice."""
+    decided = [s for r in results for s in r.stored if s.role == "manifest"]  # each stored result, by digest
+    decisions.append(store, batch_id, "items_decided", decisions.logged(decided))
     applications = [store_application(store, app)
                     for app in build_applications(batch_id, results, options.profile.form)]
-    applications += reissue(store, results, options.profile.form)
+    for app in applications:
+        decisions.append(store, batch_id, "application_issued", decisions.logged(app.stored))
+    reissued = reissue(store, results, options.profile.form)
+    for app in reissued:  # logged in the application's own batch, where its earlier versions are
+        decisions.append(store, app.batch_id, "application_reissued", decisions.logged(app.stored))
+    applications += reissued
     for app in applications:
         if on_application is not None:
             on_application(app)
     summary = store_summary(store, build_summary(batch_id, results))
+    decisions.append(store, batch_id, "batch_summarised", decisions.logged(summary.stored))
     report = build_report(store, batch_id)
     kept = store_report(store, batch_id, report)
     return FinishedBatch(applications, summary, report, kept.key)

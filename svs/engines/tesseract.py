@@ -9,6 +9,7 @@ import os
 import shlex
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +39,16 @@ def version() -> str:
         return f"tesseract {pytesseract.get_tesseract_version()}"
     except Exception:  # noqa: BLE001 - absence is recorded, never fatal
         return "unavailable"
+
+
+def model_files() -> list[Path]:
+    """The trained data Tesseract reads (English): where ``TESSDATA_PREFIX`` says, else Debian's place."""
+    roots = [Path(os.environ["TESSDATA_PREFIX"])] if os.environ.get("TESSDATA_PREFIX") else []
+    roots += sorted(Path("/usr/share/tesseract-ocr").glob("*/tessdata"), reverse=True)
+    for root in roots:
+        if (root / "eng.traineddata").is_file():
+            return [root / "eng.traineddata"]
+    return []
 
 
 def read_line(grey: np.ndarray, whitelist: str, timeout_s: float | None = None, spaces: bool = True) -> list[Word]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,10 +98,14 @@ class Template(_Model):
     pages: dict[int, PageSpec] = Field(default_factory=dict)
 
 
-@lru_cache(maxsize=8)
-def load_template(name: str = "pa1") -> Template:
-    """A template from ``models/templates``; the name is a file stem, never a path."""
+def template_path(name: str = "pa1") -> Path:
+    """Where a template's file is; the name is a file stem, never a path."""
     if not re.fullmatch(r"[a-z0-9_-]{1,40}", name):
         raise ValueError("template names are lower-case letters, digits, '-' and '_'")
-    path = models_dir() / "templates" / f"{name}.json"
-    return Template.model_validate_json(path.read_text(encoding="utf-8"))
+    return models_dir() / "templates" / f"{name}.json"
+
+
+@lru_cache(maxsize=8)
+def load_template(name: str = "pa1") -> Template:
+    """A template from ``models/templates``."""
+    return Template.model_validate_json(template_path(name).read_text(encoding="utf-8"))

@@ -3,6 +3,8 @@ a fake in a test) is a change here and nowhere else; the checks see only :class:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from svs.engines import mtcnn as _engine
@@ -19,3 +21,7 @@ def detect(image_bgr: np.ndarray, min_face_share: float) -> list[Detection]:
 
 def version() -> str:
     return _engine.version()
+
+
+def model_files() -> list[Path]:
+    return _engine.model_files()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from svs import sealing
 from svs.errors import ObjectConflict
 from svs.intake import EXTENSIONS, sha256_hex
 from svs.keys import content_index
@@ -86,6 +87,7 @@ def process_item(store: Store, batch_id: str, item_id: str, name: str, data: byt
     sha = sha256_hex(data)
     existing = load_stored_result(store, batch_id, item_id, sha)
     if existing is not None:
+        sealing.ensure(store, result_key(batch_id, item_id, sha))  # its writer may have died before sealing it
         return existing
     earlier = None if intake_error else seen_before(store, batch_id, item_id, sha, page)
     if earlier is not None and (structure is None or structure.duplicate_of is None):
@@ -106,11 +108,12 @@ def process_item(store: Store, batch_id: str, item_id: str, name: str, data: byt
     result = item_result(batch_id, item_id, a, options, stored, timer.ms)
     key = result_key(batch_id, item_id, sha)
     try:
-        entry = store.put(key, result.model_dump_json().encode(), "manifest", "application/json")
+        entry = sealing.put_sealed(store, key, result.model_dump_json().encode(), "manifest", "application/json")
     except ObjectConflict:
         # another worker finished the same item first: its result stands
         winner = load_stored_result(store, batch_id, item_id, sha)
         assert winner is not None
+        sealing.ensure(store, key)
         return winner
     result.stored.append(entry)
     return result
