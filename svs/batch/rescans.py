@@ -148,16 +148,17 @@ def with_rescans(batch: Batch, structures: Sequence[ItemStructure | None],
 
 
 def latest_application(store: Store, batch_id: str, application_id: str) -> ApplicationSummary | None:
-    """The application's latest version in its batch."""
+    """The application's latest version in its batch, with the entry that names it by digest."""
     found = None
     version = 1
     while True:
+        key = keys.application_summary(batch_id, application_id, version)
         try:
-            found = ApplicationSummary.model_validate_json(
-                store.get(keys.application_summary(batch_id, application_id, version)))
-        except KeyError:
-            return found
-        except ValidationError:
+            data = store.get(key)
+            found = ApplicationSummary.model_validate_json(data).model_copy(update={"stored": [StoredObject(
+                key=key, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), role="application",
+                content_type="application/json")]})
+        except (KeyError, ValidationError):
             return found
         version += 1
 

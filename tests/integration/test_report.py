@@ -187,7 +187,8 @@ def test_dashboard_shows_a_running_batch_with_its_progress(tmp_path: Path) -> No
     store.put(keys.result("live-1", "0001", "0" * 64), r.model_dump_json().encode(), "manifest")
     client = TestClient(create_app(store, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
     row = client.get("/api/batches").json()["batches"][0]
-    assert row == {"batch_id": "live-1", "items_done": 1, "items_expected": 4, "complete": False, "verdicts": {}}
+    assert row == {"batch_id": "live-1", "items_done": 1, "items_expected": 4, "complete": False, "verdicts": {},
+                   "rescanned": 0}
     page = client.get("/batches/live-1").text
     assert "1 of 4 items processed (in progress)" in page and 'http-equiv="refresh"' in page
 
