@@ -11,16 +11,29 @@ import errno
 import os
 import stat
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 from svs.errors import StoreError, TransientStoreError
+from svs.log import get_logger
+from svs.storage import retention
 from svs.storage.base import Store
+
+log = get_logger("svs.storage.dir")
+
+
+@lru_cache(maxsize=1)
+def _warn_no_retention() -> None:
+    log.warning("SVS_RETENTION_DAYS is set but a directory store cannot enforce retention (svs.storage.retention)",
+                extra={"count": 1})
 
 
 class DirStore(Store):
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).absolute()
         self.url = f"file://{self.root}"
+        if retention.from_env() is not None:
+            _warn_no_retention()
 
     def _path(self, key: str) -> Path:
         parts = key.split("/")

@@ -12,7 +12,11 @@ import os
 from typing import Any
 
 from svs.errors import StoreError, TransientStoreError
+from svs.log import get_logger
+from svs.storage import retention
 from svs.storage.base import Store
+
+log = get_logger("svs.storage.s3")
 
 _TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ConditionalRequestConflict",
                     "503", "500", "502", "504"}
@@ -41,6 +45,29 @@ class S3Store(Store):
         self.sse = sse
         self.url = f"s3://{bucket}/{self.prefix}"
         self._s3 = _client(endpoint_url)
+        self.retention = retention.from_env()
+        self._locked: bool | None = None  # whether the bucket has Object Lock, asked once
+
+    def object_lock(self) -> bool:
+        """Whether objects are written with Object Lock retention: retention configured and the bucket able."""
+        if self.retention is None:
+            return False
+        if self._locked is None:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                conf = self._s3.get_object_lock_configuration(Bucket=self.bucket)
+                self._locked = conf.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+            except ClientError as exc:
+                if int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0) >= 500:
+                    raise self._translate(exc) from exc
+                self._locked = False
+            except BotoCoreError as exc:
+                raise self._translate(exc) from exc
+            if not self._locked:
+                log.warning("SVS_RETENTION_DAYS is set but the bucket has no Object Lock: objects are stored "
+                            "without retention", extra={"count": 1})
+        return self._locked
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -71,6 +98,10 @@ class S3Store(Store):
         }
         if self.sse:
             args["ServerSideEncryption"] = self.sse
+        if self.retention is not None and self.object_lock():
+            args["ChecksumAlgorithm"] = "SHA256"  # Object Lock asks for the checksum's algorithm to be named
+            args["ObjectLockMode"] = self.retention.mode
+            args["ObjectLockRetainUntilDate"] = self.retention.until()
         try:
             self._s3.put_object(**args)
             return True

@@ -128,3 +128,48 @@ def test_dir_store_reads_never_follow_a_link_or_read_anything_but_a_regular_file
     assert store.get("batches/b1/items/real.json") == b"{}"
     assert store.list("batches/") == ["batches/b1/items/fifo.json", "batches/b1/items/real.json"]
     assert store.list("batches/b2/") == []
+
+
+def _bucket(s3_endpoint: str, locked: bool) -> str:
+    import uuid
+
+    import boto3
+
+    name = f"svs-ret-{uuid.uuid4().hex[:10]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(
+        Bucket=name, ObjectLockEnabledForBucket=locked)
+    return name
+
+
+def test_with_retention_configured_every_object_is_locked_until_its_date_where_the_bucket_can(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import boto3
+
+    monkeypatch.setenv("SVS_RETENTION_DAYS", "30")
+    monkeypatch.setenv("SVS_RETENTION_MODE", "compliance")
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    locked, plain = _bucket(s3_endpoint, True), _bucket(s3_endpoint, False)
+    for bucket in (locked, plain):
+        open_store(f"s3://{bucket}/svs").put("batches/b/items/0001/result.json", b"{}", "manifest")
+    head = s3.head_object(Bucket=locked, Key="svs/batches/b/items/0001/result.json")
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert abs(head["ObjectLockRetainUntilDate"] - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=5)
+    with pytest.raises(s3.exceptions.ClientError):  # not even its owner removes it before the date
+        s3.delete_object(Bucket=locked, Key="svs/batches/b/items/0001/result.json", VersionId=head["VersionId"])
+    # a bucket without Object Lock is used as it is (with a warning): storing is never refused for it
+    assert "ObjectLockMode" not in s3.head_object(Bucket=plain, Key="svs/batches/b/items/0001/result.json")
+
+
+@pytest.mark.parametrize(("days", "mode"), [("x", "governance"), ("0", "governance"), ("30", "forever")])
+def test_a_retention_setting_svs_cannot_apply_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: str, mode: str
+) -> None:
+    from svs.errors import ConfigError
+
+    monkeypatch.setenv("SVS_RETENTION_DAYS", days)
+    monkeypatch.setenv("SVS_RETENTION_MODE", mode)
+    with pytest.raises(ConfigError):
+        open_store(str(tmp_path / "store"))
