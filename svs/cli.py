@@ -489,6 +489,40 @@ def verify(
     raise typer.Exit(0 if out.ok else 1)
 
 
+@app.command("explain")
+def explain_item(
+    batch: Annotated[str, typer.Argument(help="Batch id")],
+    item: Annotated[str, typer.Argument(help="Item id (as in the report and the results)")],
+    store: Annotated[str | None, typer.Option(help="Store URL (default ./svs-data or $SVS_STORE_URL)")] = None,
+    reproduce: Annotated[bool, typer.Option(
+        "--reproduce", help="Run the stored original again under the recorded profile and compare: exit 0 when "
+                            "the verdict, reasons and measures are the same, 1 naming what differs")] = False,
+) -> None:
+    """Why an item got its verdict: each reason, each measure with its threshold and the rule it comes from, the
+    reader's confidence, the versions and digests that decided it."""
+    from svs import review
+    from svs.storage import DEFAULT_STORE, open_store
+
+    try:
+        target = open_store(store or os.environ.get("SVS_STORE_URL") or DEFAULT_STORE)
+        result = review.load(target, batch, item)
+        for line in review.account(result, review.superseded_by(target, result)):
+            print(_plain(line))
+        if not reproduce:
+            return
+        again = review.reproduce(target, result)
+    except SvsError as exc:
+        _stop(exc)
+    print("reproduced: " + ("the same verdict, reasons and measures" if again.same else "DIFFERENT"))
+    for line in again.differences:
+        print(f"  {_plain(line)}")
+    if again.changed_versions:
+        print("not what decided it then:")
+        for line in again.changed_versions:
+            print(f"  {_plain(line)}")
+    raise typer.Exit(0 if again.same else 1)
+
+
 def _plain(text: str) -> str:
     """Text from the store printed without control characters."""
     return "".join(c if c.isprintable() else "?" for c in text)

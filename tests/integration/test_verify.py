@@ -223,3 +223,38 @@ def test_an_s3_store_verifies_and_a_deleted_summary_is_named(s3_store_url: str) 
     s3 = boto3.client("s3", endpoint_url=os.environ["SVS_S3_ENDPOINT_URL"], region_name="us-east-1")
     s3.delete_object(Bucket=bucket, Key=f"{prefix}/batches/{BATCH}/summary.json")
     assert "object.missing" in {p.code for p in verify(store).problems}
+
+
+def test_explain_names_each_reason_measure_threshold_and_rule_and_what_decided_it(pristine: Path) -> None:
+    from svs import review
+
+    store = DirStore(pristine)
+    result = review.load(store, BATCH, "0003")  # the skewed form page
+    text = "\n".join(review.account(result))
+    assert "verdict: rescan" in text and "page.skewed (-> rescan)" in text
+    assert "skew (degrees): 4" in text and "at most 2 (svs contract: page.skewed over 2 degrees)" in text
+    assert "profile digest: sha256:" in text and "decided by svs" in text
+
+
+def test_explain_reproduce_gives_the_same_verdict_and_names_what_differs_when_not(store: Path) -> None:
+    svs = [sys.executable, "-m", "svs.cli", "explain", BATCH, "0003", "--store", str(store), "--reproduce"]
+    same = subprocess.run(svs, capture_output=True, text=True, timeout=300)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "reproduced: the same verdict, reasons and measures" in same.stdout
+    assert "not what decided it then" not in same.stdout
+
+    f = _item_dir(store, "0003") / "result.json"
+    r = json.loads(f.read_bytes())
+    r["quality"]["measures"]["skew_deg"] = 1.0  # as if it had been judged on other numbers
+    r["provenance"]["digests"]["profile"] = "sha256:" + "0" * 64
+    f.write_text(json.dumps(r))
+    differs = subprocess.run(svs, capture_output=True, text=True, timeout=300)
+    assert differs.returncode == 1
+    assert "page measure skew_deg: recorded 1.0" in differs.stdout
+    assert "profile digest: recorded sha256:000" in differs.stdout
+
+
+def test_explain_of_an_unknown_item_is_one_clear_line(store: Path) -> None:
+    p = subprocess.run([sys.executable, "-m", "svs.cli", "explain", BATCH, "0099", "--store", str(store)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "item.unknown" in p.stderr and "Traceback" not in p.stderr
