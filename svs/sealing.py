@@ -8,13 +8,14 @@ finds it (:func:`ensure`). The signing key's public part is stored once per proc
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 from collections.abc import Callable
 
 from svs import keys, signing
 from svs.errors import ObjectConflict
 from svs.schema import StoredObject
-from svs.storage.base import Store, put_beside
+from svs.storage.base import Store
 
 _published: set[tuple[int, str]] = set()
 _lock = threading.Lock()
@@ -34,7 +35,7 @@ def _publish_key(store: Store, signer: signing.Signer) -> None:
 
 
 def seal(store: Store, key: str, data: bytes, signer: signing.Signer | None = None) -> None:
-    """Store the signature of *data*, the bytes stored at *key*, beside it."""
+    """Store the signature of *data*, the bytes stored at *key*, beside it (``<key>.sig``)."""
     signer = signer or signing.current()
     _publish_key(store, signer)
     with contextlib.suppress(ObjectConflict):  # sealed already, by another key: verify checks it against that key
@@ -43,19 +44,30 @@ def seal(store: Store, key: str, data: bytes, signer: signing.Signer | None = No
 
 
 def ensure(store: Store, key: str) -> None:
-    """Seal the object at *key* if its signature is missing (its writer died in between)."""
-    if not store.exists(keys.signature(key)):
+    """Seal the object at *key* if it has no signature (its writer died between the two writes)."""
+    if store.signature(key) is None:
         seal(store, key, store.get(key))
 
 
 def put_sealed(store: Store, key: str, data: bytes, role: str, content_type: str) -> StoredObject:
-    entry = store.put(key, data, role, content_type)
-    seal(store, entry.key, data)
+    """Store *data* at *key* with its signature: in the same write where the store keeps signatures inline,
+    else beside it. Where the object was there already, whatever signature it has stands (or it is sealed)."""
+    if not store.inline_signatures:
+        entry = store.put(key, data, role, content_type)
+        seal(store, entry.key, data)
+        return entry
+    signer = signing.current()
+    _publish_key(store, signer)
+    entry, created = store.put_created(key, data, role, content_type,
+                                       signer.sign(data).model_dump_json().encode())
+    if not created:
+        ensure(store, key)
     return entry
 
 
 def put_beside_sealed(store: Store, key: str, versioned: Callable[[str], str], data: bytes, role: str,
                       content_type: str) -> StoredObject:
-    entry = put_beside(store, key, versioned, data, role, content_type)
-    seal(store, entry.key, data)
-    return entry
+    try:
+        return put_sealed(store, key, data, role, content_type)
+    except ObjectConflict:
+        return put_sealed(store, versioned(hashlib.sha256(data).hexdigest()), data, role, content_type)

@@ -18,10 +18,16 @@ from svs.schema import StoredObject
 
 class Store(abc.ABC):
     url: str
+    #: Whether a signature travels with the object it signs, in the same write (S3 object metadata), rather than
+    #: as an object beside it (``<key>.sig``): one write instead of two, and no moment when the object is there
+    #: unsigned.
+    inline_signatures: bool = False
 
     @abc.abstractmethod
-    def _create(self, key: str, data: bytes, sha256: str, content_type: str) -> bool:
-        """Write *data* at *key* only if no object is there. True if created, False if one existed."""
+    def _create(self, key: str, data: bytes, sha256: str, content_type: str, signature: bytes | None = None,
+                ) -> bool:
+        """Write *data* at *key* only if no object is there. True if created, False if one existed. A backend
+        with :attr:`inline_signatures` stores *signature* with it."""
 
     @abc.abstractmethod
     def get(self, key: str) -> bytes:
@@ -39,14 +45,27 @@ class Store(abc.ABC):
         self.list("health/")
 
     def put(self, key: str, data: bytes, role: str, content_type: str = "application/octet-stream") -> StoredObject:
+        return self.put_created(key, data, role, content_type)[0]
+
+    def put_created(self, key: str, data: bytes, role: str, content_type: str = "application/octet-stream",
+                    signature: bytes | None = None) -> tuple[StoredObject, bool]:
+        """:meth:`put`, saying whether this call created the object (False: it was there with the same bytes).
+        *signature* goes with the object where the backend keeps it inline (:attr:`inline_signatures`)."""
         digest = hashlib.sha256(data).hexdigest()
-        created = self._create(key, data, digest, content_type)
+        created = self._create(key, data, digest, content_type, signature)
         stored = hashlib.sha256(self.get(key)).hexdigest()
         if stored != digest:
             if created:
                 raise IntegrityError(f"read-back of a new object does not match its sha256 ({role})")
             raise ObjectConflict(f"an object with other content already exists ({role})")
-        return StoredObject(key=key, sha256=digest, bytes=len(data), role=role, content_type=content_type)
+        return StoredObject(key=key, sha256=digest, bytes=len(data), role=role, content_type=content_type), created
+
+    def signature(self, key: str) -> bytes | None:
+        """The signature kept for the object at *key* (:mod:`svs.sealing`), or None."""
+        try:
+            return self.get(key + ".sig")
+        except KeyError:
+            return None
 
     def get_verified(self, key: str, sha256: str) -> bytes:
         data = self.get(key)

@@ -41,7 +41,8 @@ class DirStore(Store):
             raise StoreError("invalid object key")
         return self.root.joinpath(*parts)
 
-    def _create(self, key: str, data: bytes, sha256: str, content_type: str) -> bool:
+    def _create(self, key: str, data: bytes, sha256: str, content_type: str, signature: bytes | None = None,
+                ) -> bool:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,8 @@ from svs.storage import retention
 from svs.storage.base import Store
 
 log = get_logger("svs.storage.s3")
+#: The user metadata (``x-amz-meta-svs-signature``) an object's signature is written in, with the object.
+SIGNATURE_METADATA = "svs-signature"
 
 _TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ConditionalRequestConflict",
                     "503", "500", "502", "504"}
@@ -85,7 +87,10 @@ class S3Store(Store):
             return TransientStoreError(f"S3 connection: {type(exc).__name__}")
         return exc
 
-    def _create(self, key: str, data: bytes, sha256: str, content_type: str) -> bool:
+    inline_signatures = True
+
+    def _create(self, key: str, data: bytes, sha256: str, content_type: str, signature: bytes | None = None,
+                ) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
 
         args: dict[str, Any] = {
@@ -98,6 +103,8 @@ class S3Store(Store):
         }
         if self.sse:
             args["ServerSideEncryption"] = self.sse
+        if signature is not None:
+            args["Metadata"] = {SIGNATURE_METADATA: signature.decode("ascii")}
         if self.retention is not None and self.object_lock():
             args["ChecksumAlgorithm"] = "SHA256"  # Object Lock asks for the checksum's algorithm to be named
             args["ObjectLockMode"] = self.retention.mode
@@ -126,6 +133,21 @@ class S3Store(Store):
             raise self._translate(exc) from exc
         except BotoCoreError as exc:
             raise self._translate(exc) from exc
+
+    def signature(self, key: str) -> bytes | None:
+        """From the object's metadata, where it was written with the object; else an object beside it."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            head = self._s3.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc) from exc
+        inline = head.get("Metadata", {}).get(SIGNATURE_METADATA)
+        return inline.encode("ascii") if inline else super().signature(key)
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError

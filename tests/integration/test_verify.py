@@ -221,8 +221,12 @@ def test_an_s3_store_verifies_and_a_deleted_summary_is_named(s3_store_url: str) 
 
     bucket, prefix = s3_store_url[5:].split("/", 1)
     s3 = boto3.client("s3", endpoint_url=os.environ["SVS_S3_ENDPOINT_URL"], region_name="us-east-1")
+    assert not [k for k in store.list(f"batches/{BATCH}/") if k.endswith(".sig")]  # signatures go inline on S3
     s3.delete_object(Bucket=bucket, Key=f"{prefix}/batches/{BATCH}/summary.json")
-    assert "object.missing" in {p.code for p in verify(store).problems}
+    result = next(k for k in store.list(f"batches/{BATCH}/items/0003-") if k.endswith("/result.json"))
+    body = store.get(result).replace(b'"verdict":"rescan"', b'"verdict":"accepted"')
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/{result}", Body=body)  # overwritten, by someone with the rights
+    assert {"object.missing", "object.changed", "signature.missing"} <= {p.code for p in verify(store).problems}
 
 
 def test_explain_names_each_reason_measure_threshold_and_rule_and_what_decided_it(pristine: Path) -> None:
