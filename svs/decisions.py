@@ -41,24 +41,45 @@ def logged(entries: Iterable[StoredObject]) -> list[LoggedObject]:
 def append(store: Store, batch_id: str, event: DecisionEvent, objects: list[LoggedObject],
            subject: str | None = None) -> DecisionRecord:
     """Append the event to the batch's log, unless it is there already; the record, sealed."""
-    for _ in range(MAX_TRIES):
-        records = read_log(store, batch_id)
-        prev = None
-        for _key, data in records:
+    return append_all(store, batch_id, [(event, objects, subject)])[0]
+
+
+def append_all(store: Store, batch_id: str,
+               events: list[tuple[DecisionEvent, list[LoggedObject], str | None]]) -> list[DecisionRecord]:
+    """Append each event in order, reading the log once (again only when another writer got a number first);
+    an event already there is not appended twice. The records, sealed."""
+    records = _records(store, batch_id)
+    out: list[DecisionRecord] = []
+    for event, objects, subject in events:
+        for _ in range(MAX_TRIES):
+            found = next((r for r, _ in records if r is not None and
+                          (r.event, r.objects, r.subject) == (event, objects, subject)), None)
+            if found is not None:
+                out.append(found)
+                break
+            prev = hashlib.sha256(records[-1][1]).hexdigest() if records else None
+            record = DecisionRecord(batch_id=batch_id, seq=len(records), event=event, at=now_utc(), prev=prev,
+                                    objects=objects, subject=subject)
+            data = record.model_dump_json().encode()
             try:
-                r = DecisionRecord.model_validate_json(data)
-            except ValidationError:
+                sealing.put_sealed(store, keys.decision(batch_id, record.seq), data, "decision",
+                                   "application/json")
+            except ObjectConflict:
+                records = _records(store, batch_id)  # another writer took this number: read the new head
                 continue
-            if (r.event, r.objects, r.subject) == (event, objects, subject):
-                return r
-        if records:
-            prev = hashlib.sha256(records[-1][1]).hexdigest()
-        record = DecisionRecord(batch_id=batch_id, seq=len(records), event=event, at=now_utc(), prev=prev,
-                                objects=objects, subject=subject)
-        data = record.model_dump_json().encode()
+            records.append((record, data))
+            out.append(record)
+            break
+        else:
+            raise StoreError("the decision log was appended to by too many writers at once")
+    return out
+
+
+def _records(store: Store, batch_id: str) -> list[tuple[DecisionRecord | None, bytes]]:
+    out: list[tuple[DecisionRecord | None, bytes]] = []
+    for _key, data in read_log(store, batch_id):
         try:
-            sealing.put_sealed(store, keys.decision(batch_id, record.seq), data, "decision", "application/json")
-        except ObjectConflict:
-            continue  # another writer took this number: read the new head
-        return record
-    raise StoreError("the decision log was appended to by too many writers at once")
+            out.append((DecisionRecord.model_validate_json(data), data))
+        except ValidationError:
+            out.append((None, data))
+    return out

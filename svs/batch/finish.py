@@ -32,20 +32,22 @@ def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options
     then the batch summary and the report. Idempotent: stored create-only, and a batch finished again with the
     same results stores the same bytes and issues no version twice."""
     decided = [s for r in results for s in r.stored if s.role == "manifest"]  # each stored result, by digest
-    decisions.append(store, batch_id, "items_decided", decisions.logged(decided))
     applications = [store_application(store, app)
                     for app in build_applications(batch_id, results, options.profile.form)]
-    for app in applications:
-        decisions.append(store, batch_id, "application_issued", decisions.logged(app.stored))
     reissued = reissue(store, results, options.profile.form)
     for app in reissued:  # logged in the application's own batch, where its earlier versions are
         decisions.append(store, app.batch_id, "application_reissued", decisions.logged(app.stored))
-    applications += reissued
-    for app in applications:
+    for app in applications + reissued:
         if on_application is not None:
             on_application(app)
     summary = store_summary(store, build_summary(batch_id, results))
-    decisions.append(store, batch_id, "batch_summarised", decisions.logged(summary.stored))
+    # the batch's own records in one append: the log read once
+    decisions.append_all(store, batch_id, [
+        ("items_decided", decisions.logged(decided), None),
+        *(("application_issued", decisions.logged(app.stored), None) for app in applications),
+        ("batch_summarised", decisions.logged(summary.stored), None),
+    ])
+    applications += reissued
     report = build_report(store, batch_id)
     kept = store_report(store, batch_id, report)
     return FinishedBatch(applications, summary, report, kept.key)

@@ -264,3 +264,34 @@ def check_against_asyncapi(messages: list[dict[str, Any]]) -> None:
                   for kind, name in ASYNCAPI_MESSAGES.items()}
     for m in messages:
         validators[m["kind"]].validate(m)
+
+
+def publish_results(broker_url: str, messages: list[dict[str, Any]]) -> None:
+    """Publish *messages* on the results exchange as the workers do (Redis: the Lua script under a key per
+    message; RabbitMQ: persistent, confirmed, to the topic exchange under each message's routing key)."""
+    import uuid
+
+    def key(m: dict[str, Any]) -> str:
+        return "batch" if m["kind"] == "batch" else f"{m['kind']}.{m['verdict']}"
+
+    if broker_url.startswith("redis"):
+        from workers.channels.redis import RedisChannel
+
+        channel = RedisChannel(broker_url)
+        run = uuid.uuid4().hex
+        for i, m in enumerate(messages):
+            assert channel.publish_result_unique(json.dumps(m).encode(), key(m), f"test/{run}/{i}")
+        channel.close()
+        return
+    import pika
+
+    from workers.channels.rabbitmq import declare_results
+
+    conn = pika.BlockingConnection(pika.URLParameters(broker_url))
+    ch = conn.channel()
+    ch.confirm_delivery()
+    declare_results(ch)
+    for m in messages:
+        ch.basic_publish(exchange="svs.results", routing_key=key(m), body=json.dumps(m).encode(),
+                         properties=pika.BasicProperties(delivery_mode=2, content_type="application/json"))
+    conn.close()

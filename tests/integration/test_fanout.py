@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from integration_helpers import (
     collect,
     consumer_results,
     items,
+    publish_results,
     submit,
     summaries,
     wait_for,
@@ -83,30 +85,38 @@ def test_three_consumers_each_get_every_message_they_are_bound_to_and_the_defaul
         assert consumer_results(any_broker, f"{tag}.{name}") == []
 
 
-def test_a_consumer_killed_mid_stream_loses_and_repeats_nothing_when_it_comes_back(  # type: ignore[no-untyped-def]
-    any_broker: str, tag: str, s3_endpoint: str, s3_store_url: str, gen, tmp_path: Path
+def test_a_consumer_killed_mid_stream_loses_and_repeats_nothing_when_it_comes_back(
+    any_broker: str, tag: str, tmp_path: Path
 ) -> None:
-    n = 16
-    batch = gen.distinct_pages(tmp_path / "batch", n, seed=11)
+    """The messages are published as the workers publish them; the consumer, ``svs results --queue --follow``,
+    is killed with SIGKILL holding what it had read and not acknowledged, and another takes its place."""
+    n = 400
     queue = f"{tag}.sink"
     assert consumer_results(any_broker, queue) == []
-    env = worker_env(any_broker, s3_endpoint)
-    submit(batch, s3_store_url, env)
-    worker = Worker(env, processes=2, threads=2, log=tmp_path / "worker.log")
-    outs = [tmp_path / "first.jsonl", tmp_path / "second.jsonl"]
+    messages = [{"kind": "item", "verdict": "accepted", "batch_id": "b", "item_id": f"{i:04d}"}
+                for i in range(1, n + 1)] + [{"kind": "batch", "batch_id": "b", "items": n}]
+
+    def publish_slowly() -> None:  # a stream still flowing when the consumer dies
+        for start in range(0, len(messages), 10):
+            publish_results(any_broker, messages[start:start + 10])
+            time.sleep(0.03)
+
+    publisher = threading.Thread(target=publish_slowly)
+    first = Consumer(any_broker, queue, tmp_path / "first.jsonl")
     try:
-        first = Consumer(any_broker, queue, outs[0])
-        wait_for(lambda: len(first.lines()) >= 5)
-        first.kill()  # holding what it had read and not acknowledged
-        second = Consumer(any_broker, queue, outs[1])
-        try:
-            wait_for(lambda: len(items(first.lines() + second.lines())) >= n
-                     and summaries(first.lines() + second.lines()) != [])
-            time.sleep(3)  # anything late would be a duplicate
-        finally:
-            second.stop()
+        wait_for(lambda: first.proc.poll() is None and first.out.exists(), timeout=30)
+        publisher.start()
+        wait_for(lambda: len(first.lines()) >= 20)
     finally:
-        worker.stop()
+        first.kill()  # mid-stream
+    assert len(first.lines()) < n, "the consumer read everything before the kill: publish more"
+    second = Consumer(any_broker, queue, first.out.with_name("second.jsonl"))
+    publisher.join()
+    try:
+        wait_for(lambda: len(summaries(first.lines() + second.lines())) >= 1, timeout=120)
+        time.sleep(3)  # anything late would be a duplicate
+    finally:
+        second.stop()
     got = first.lines() + second.lines()
     assert sorted(r["item_id"] for r in items(got)) == [f"{i:04d}" for i in range(1, n + 1)]
     assert len(summaries(got)) == 1
