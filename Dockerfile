@@ -23,7 +23,9 @@ COPY workers ./workers
 COPY models ./models
 ENV SVS_MODELS_DIR=/app/models \
     SVS_LOCK_FILE=/app/requirements.lock
-RUN pip install --no-compile --no-deps . && useradd --create-home --uid 10001 svs
+# the folder where svs keeps the signing key it makes when none is named (compose mounts a shared volume there)
+RUN pip install --no-compile --no-deps . && useradd --create-home --uid 10001 svs \
+    && mkdir -p /home/svs/.local/share/svs && chown -R svs:svs /home/svs/.local
 
 USER svs
 # Prometheus metrics of all worker processes (SVS_METRICS_PORT); liveness from the workers' heartbeat file

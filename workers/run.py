@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 
+from svs import signing
 from workers.config import broker_url, prepare_metrics
 
 
 def run_workers(url: str | None, processes: int, threads: int) -> int:
     os.environ["SVS_BROKER_URL"] = broker_url(url)
+    # the signing key loads (or the default is made) here, once: a worker that cannot sign refuses to start
+    # with one line rather than failing every item; its processes inherit the key's name
+    signing.name_for_children(signing.current())
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread per worker thread
     prepare_metrics()  # before dramatiq.middleware is imported
     from dramatiq.cli import main as dramatiq_main

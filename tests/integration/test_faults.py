@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 import pytest
 from integration_helpers import (
+    FAULT_OPTIONS,
     Consumer,
     Worker,
     check_stored,
@@ -85,7 +86,7 @@ def test_workers_killed_with_sigkill_three_times_in_a_200_item_batch_lose_nothin
     env = worker_env(any_broker, s3_endpoint)
     sink = f"t{uuid.uuid4().hex[:8]}.sink"  # a second consumer, with a queue of its own
     consumer_results(any_broker, sink)
-    submit(batch, s3_store_url, env)
+    submit(batch, s3_store_url, env, *FAULT_OPTIONS)
     messages: list[dict[str, Any]] = []
     rng = random.Random(7)
     for round_ in range(3):
@@ -118,7 +119,7 @@ def test_rabbitmq_restarted_mid_batch_loses_and_duplicates_nothing(
     env = worker_env(rabbitmq_url, s3_endpoint)
     sink = f"t{uuid.uuid4().hex[:8]}.sink"
     consumer_results(rabbitmq_url, sink)
-    submit(batch, s3_store_url, env)
+    submit(batch, s3_store_url, env, *FAULT_OPTIONS)
     messages: list[dict[str, Any]] = []
     worker = Worker(env, processes=1, threads=2, log=tmp_path / "w.log")
     # a consumer following its own queue through the restart

@@ -262,3 +262,11 @@ def test_explain_of_an_unknown_item_is_one_clear_line(store: Path) -> None:
     p = subprocess.run([sys.executable, "-m", "svs.cli", "explain", BATCH, "0099", "--store", str(store)],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "item.unknown" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_worker_that_cannot_read_its_signing_key_refuses_to_start_with_one_line(tmp_path: Path) -> None:
+    env = os.environ | {"SVS_SIGNING_KEY_FILE": str(tmp_path / "absent.pem"), "SVS_METRICS_PORT": "0",
+                        "SVS_BROKER_URL": "stub://"}
+    p = subprocess.run([sys.executable, "-m", "svs.cli", "worker", "--processes", "1"], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert p.returncode == 2 and "cannot read the signing key" in p.stderr and "Traceback" not in p.stderr

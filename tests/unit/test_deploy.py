@@ -122,3 +122,18 @@ def test_the_compose_stack_runs_svs_commands_with_the_same_limits() -> None:
     assert int(worker["stop_grace_period"].rstrip("s")) > int(worker["environment"]["SVS_ITEM_TIME_LIMIT_MS"]) / 1000
     assert int(worker["mem_limit"].rstrip("g")) * 1024 > int(worker["environment"]["SVS_MEMORY_LIMIT_MB"])
     assert services["dashboard"]["ports"] == ["127.0.0.1:8600:8600"]  # on this machine only
+
+
+def test_every_worker_signs_with_the_one_key_ops_mount_and_compose_shares_one_key() -> None:
+    docs = build(DEPLOY / "k8s" / "base")
+    config = by_kind(docs, "ConfigMap")["svs-config"]["data"]
+    spec = by_kind(docs, "Deployment")["svs-worker"]["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "signing-key")
+    assert mount["readOnly"] and config["SVS_SIGNING_KEY_FILE"].startswith(mount["mountPath"] + "/")
+    volume = next(v for v in spec["volumes"] if v["name"] == "signing-key")
+    assert volume["secret"]["secretName"] == "svs-signing-key"
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    keys_at = {name: s.get("volumes") for name, s in compose["services"].items() if name in ("worker", "submit")}
+    assert keys_at["worker"] == keys_at["submit"] == ["svs-keys:/home/svs/.local/share/svs"]
+    assert "svs-keys" in compose["volumes"]
