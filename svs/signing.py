@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from svs.errors import ConfigError
+from svs.files import create_new
 from svs.log import get_logger
 from svs.schema import Signature
 
@@ -77,24 +77,10 @@ def generate(path: Path) -> Signer:
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
+    # written whole, then linked into place: another process never reads half a key, and of two processes
+    # making the default key at once, one wins and the other reads the winner's
+    if path.exists() or not create_new(path, pem, 0o600):
         raise ConfigError(f"{path} exists already: a signing key is never overwritten")
-    # written whole under a temporary name, then linked into place: another process never reads half a key,
-    # and of two processes making the default key at once, one wins and the other reads the winner's
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise ConfigError(f"{path} exists already: a signing key is never overwritten") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return Signer(private, path)
 
 

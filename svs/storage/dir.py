@@ -6,15 +6,14 @@ file from outside the store, or to stall reading ``/dev/zero`` or a FIFO."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
-import uuid
 from functools import lru_cache
 from pathlib import Path
 
 from svs.errors import StoreError, TransientStoreError
+from svs.files import create_new
 from svs.log import get_logger
 from svs.storage import retention
 from svs.storage.base import Store
@@ -45,29 +44,7 @@ class DirStore(Store):
                 ) -> bool:
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.parent / f".tmp-{uuid.uuid4().hex}"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                try:
-                    os.link(tmp, path)  # atomic create-only: fails if the name exists
-                    created = True
-                except FileExistsError:
-                    created = False
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
-            if created:
-                dir_fd = os.open(path.parent, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-            return created
+            return create_new(path, data, 0o640)  # atomic create-only: link(2) fails if the name exists
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN):
                 raise TransientStoreError(f"directory store write failed: {errno.errorcode.get(exc.errno)}") \

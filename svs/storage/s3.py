@@ -134,33 +134,29 @@ class S3Store(Store):
         except BotoCoreError as exc:
             raise self._translate(exc) from exc
 
-    def signature(self, key: str) -> bytes | None:
-        """From the object's metadata, where it was written with the object; else an object beside it."""
+    def _head(self, key: str) -> dict[str, Any] | None:
+        """The object's HEAD response, or None where there is no object."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=self._key(key))
+            return dict(self._s3.head_object(Bucket=self.bucket, Key=self._key(key)))
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return None
             raise self._translate(exc) from exc
         except BotoCoreError as exc:
             raise self._translate(exc) from exc
+
+    def signature(self, key: str) -> bytes | None:
+        """From the object's metadata, where it was written with the object; else an object beside it."""
+        head = self._head(key)
+        if head is None:
+            return None
         inline = head.get("Metadata", {}).get(SIGNATURE_METADATA)
         return inline.encode("ascii") if inline else super().signature(key)
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self._s3.head_object(Bucket=self.bucket, Key=self._key(key))
-            return True
-        except ClientError as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-                return False
-            raise self._translate(exc) from exc
-        except BotoCoreError as exc:
-            raise self._translate(exc) from exc
+        return self._head(key) is not None
 
     def list(self, prefix: str) -> list[str]:
         from botocore.exceptions import BotoCoreError, ClientError
