@@ -77,6 +77,19 @@ def store_keys(store: Store) -> dict[str, Ed25519PublicKey]:
 THREADS = 16
 
 
+def decided_objects(batch_id: str, keys_of_batch: list[str]) -> set[str]:
+    """The batch's summaries, application summaries and supersession records among its keys."""
+    base = f"batches/{batch_id}/"
+    out = set()
+    for key in keys_of_batch:
+        rest = key[len(base):]
+        if (rest.startswith("summary") and rest.endswith(".json")) or \
+                (rest.startswith("applications/") and rest.endswith(".json")) or \
+                (rest.startswith("items/") and rest.endswith("/superseded.json")):
+            out.add(key)
+    return out
+
+
 class _Checker:
     def __init__(self, store: Store, public_keys: dict[str, Ed25519PublicKey], out: Verification,
                  pool: ThreadPoolExecutor) -> None:
@@ -128,7 +141,8 @@ class _Checker:
                 named[o.key] = o.sha256
                 if r.event == "items_decided":
                     decided.add(o.key)
-        present = {k for k in self.store.list(keys.batch_results_prefix(batch_id)) if _RESULT.fullmatch(k)}
+        everything = self.store.list(f"batches/{batch_id}/")  # one listing serves every check below
+        present = {k for k in everything if _RESULT.fullmatch(k)}
         if not records and present:
             self.problem(batch_id, "log.missing", batch_id, "item results but no decision log (the batch is not "
                                                             "finished, or its log was removed)")
@@ -148,21 +162,9 @@ class _Checker:
         list(self.pool.map(check, sorted(named)))
         self.manifest(batch_id, decided)
         if records:
-            for key in sorted(self.decided_objects(batch_id) - named.keys()):
+            for key in sorted(decided_objects(batch_id, everything) - named.keys()):
                 self.problem(batch_id, "object.unlogged", key, "a decision the decision log does not name (a "
                                                               "record removed, or the object added)")
-
-    def decided_objects(self, batch_id: str) -> set[str]:
-        """The batch's summaries, application summaries and supersession records in the store."""
-        base = f"batches/{batch_id}/"
-        out = set()
-        for key in self.store.list(base):
-            rest = key[len(base):]
-            if (rest.startswith("summary") and rest.endswith(".json")) or \
-                    (rest.startswith("applications/") and rest.endswith(".json")) or \
-                    (rest.startswith("items/") and rest.endswith("/superseded.json")):
-                out.add(key)
-        return out
 
     def log(self, batch_id: str) -> list[DecisionRecord]:
         records = []
