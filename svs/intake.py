@@ -42,6 +42,10 @@ class Limits:
     #: Pixels of all pages of one file together (a PDF's, counted before anything is rendered): 500 A4 pages at
     #: 300 dpi. What a file may make svs render in all, however its pages are split among workers.
     max_file_pixels: int = 4_400_000_000
+    #: Seconds of rendering all pages of one file together may take, by every worker that renders one
+    #: (:mod:`svs.pipeline.file_clock`): 20 times one call's limit (``pdfium.TIMEOUT_S``), several times what 500
+    #: ordinary A4 pages take, so that a file of pages each just under the per-call limit cannot buy hours.
+    max_file_render_s: float = 600.0
 
 
 DEFAULT_LIMITS = Limits()
@@ -265,8 +269,10 @@ def _open_image(data: bytes) -> Image.Image:
         raise IntakeError("input.unreadable", type(exc).__name__) from exc
 
 
-def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DEFAULT_LIMITS) -> Page:
-    """The item image for *page* (1-based) of a probed file, or None for single-image files."""
+def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DEFAULT_LIMITS,
+              render_left_s: float | None = None) -> Page:
+    """The item image for *page* (1-based) of a probed file, or None for single-image files. *render_left_s*:
+    what is left of the file's render time (a PDF's pages together), where it is less than the call's own."""
     number = page or 1
     if not 1 <= number <= info.pages:
         raise IntakeError("input.unreadable", f"page {number} of {info.pages} does not exist")
@@ -274,7 +280,7 @@ def load_page(data: bytes, info: FileInfo, page: int | None, limits: Limits = DE
     try:
         if info.content_type == PDF:
             label = number
-            colour = _render_pdf_page(data, number - 1, limits, info.opened_at)
+            colour = _render_pdf_page(data, number - 1, limits, info.opened_at, render_left_s)
             h, w = colour.shape[:2]
             return Page(info, label, w, h, float(PDF_RENDER_DPI), data, colour)
         if info.content_type == TIFF:
@@ -315,9 +321,13 @@ def _pdf_survey(data: bytes) -> tuple[int, int]:
     return count, pixels
 
 
-def _render_pdf_page(data: bytes, index: int, limits: Limits, opened_at: float) -> np.ndarray:
-    """The page rendered in what is left of the item's PDF time budget (the survey spent the rest)."""
+def _render_pdf_page(data: bytes, index: int, limits: Limits, opened_at: float,
+                     file_left_s: float | None = None) -> np.ndarray:
+    """The page rendered in what is left of the item's PDF time budget (the survey spent the rest), or of the
+    file's (*file_left_s*) where that is less."""
     left = pdfium.TIMEOUT_S - (time.monotonic() - opened_at) if opened_at else None
+    if file_left_s is not None:
+        left = file_left_s if left is None else min(left, file_left_s)
     try:
         rgb = pdfium.render(data, index, PDF_RENDER_DPI, limits.max_pixels, limits.max_side,
                             timeout_s=None if left is None else max(left, 0.0))

@@ -32,6 +32,11 @@ def original(batch_id: str, sha256: str, ext: str) -> str:
     return f"batches/{check_id(batch_id, 'batch id')}/originals/{check_sha(sha256)}.{ext}"
 
 
+def file_clock(batch_id: str, sha256: str) -> str:
+    """The folder of a file's render-time records (:mod:`svs.pipeline.file_clock`): one per page rendered."""
+    return f"batches/{check_id(batch_id, 'batch id')}/clock/{check_sha(sha256)[:16]}/"
+
+
 def inbox(batch_id: str, sha256: str, ext: str) -> str:
     return f"inbox/{check_id(batch_id, 'batch id')}/{check_sha(sha256)}.{ext}"
 

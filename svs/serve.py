@@ -7,9 +7,10 @@ address without the token (so it does not stay in the address bar or the history
 told otherwise.
 
 Handlers that read the store are plain functions, which Starlette runs in its thread pool: a slow listing never
-holds the event loop, so ``/healthz`` answers at once while the API is busy. The batch list is built at most once
-per :data:`LIST_TTL_S` however many browsers poll it. Every response carries a content security policy (scripts
-only by their hash), ``X-Frame-Options: DENY``, ``nosniff``, and ``Cache-Control: no-store``.
+holds the event loop, so ``/healthz`` answers at once while the API is busy. The batch list is refreshed at most
+once per :data:`svs.batchlist.LIST_TTL_S` however many browsers poll it, and incrementally (:mod:`svs.batchlist`).
+Every response carries a content security policy (scripts only by their hash), ``X-Frame-Options: DENY``,
+``nosniff``, and ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -33,19 +34,15 @@ from starlette.routing import Route
 
 from svs import keys
 from svs.batch.stored import stored_result
+from svs.batchlist import BatchList
 from svs.errors import IntegrityError, InvalidId
-from svs.log import get_logger
 from svs.report import collect, render
-from svs.report.collect import PICTURES, expected_items, read_summary
+from svs.report.collect import PICTURES
 from svs.report.html import SCRIPT as REPORT_SCRIPT
 from svs.storage.base import Store
 
-log = get_logger("svs.serve")
-
 COOKIE = "svs_session"
 OPEN_PATHS = ("/healthz",)
-#: How long one listing of the store serves every request for the batch list.
-LIST_TTL_S = 2.0
 #: Sessions a dashboard process keeps (one per browser that logged in); the oldest is forgotten first.
 MAX_SESSIONS = 1000
 
@@ -112,69 +109,6 @@ class SecurityHeaders(BaseHTTPMiddleware):
         response.headers.update(self.headers)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-class BatchList:
-    """The batch list, built from one listing of the store at most once per *ttl_s*: browsers polling every two
-    seconds share one listing instead of each starting its own. Thread-safe; callers wait for a listing under
-    way rather than start another."""
-
-    def __init__(self, store: Store, ttl_s: float = LIST_TTL_S) -> None:
-        self.store, self.ttl_s = store, ttl_s
-        self.lock = threading.Lock()
-        self.rows: list[dict[str, Any]] = []
-        self.at = float("-inf")
-
-    def get(self) -> list[dict[str, Any]]:
-        with self.lock:
-            if time.monotonic() - self.at > self.ttl_s:
-                self.rows = _batch_rows(self.store)
-                self.at = time.monotonic()
-            return self.rows
-
-
-def _batch_rows(store: Store) -> list[dict[str, Any]]:
-    """One row per batch from one listing of the store: results so far, expected items, summary where done.
-    A folder whose name is not a batch id (put there by hand) is left out, with a log line."""
-    done: dict[str, int] = {}
-    rescanned: dict[str, int] = {}
-    complete: set[str] = set()
-    manifests: set[str] = set()
-    odd: set[str] = set()
-    for key in store.list("batches/"):
-        parts = key.split("/")
-        if len(parts) < 3:
-            continue
-        batch = parts[1]
-        if batch not in done and batch not in odd:
-            try:
-                keys.check_id(batch, "batch id")
-            except InvalidId:
-                odd.add(batch)
-                log.warning("a folder in the store's batches is not a batch id: left out", extra={"count": 1})
-        if batch in odd:
-            continue
-        done.setdefault(batch, 0)
-        if key.endswith("/result.json"):
-            done[batch] += 1
-        elif key.endswith("/superseded.json"):
-            rescanned[batch] = rescanned.get(batch, 0) + 1
-        elif key == keys.batch_summary(batch):
-            complete.add(batch)
-        elif key == keys.batch_manifest(batch):
-            manifests.add(batch)
-    rows = []
-    for batch in sorted(done):
-        row: dict[str, Any] = {"batch_id": batch, "items_done": done[batch], "items_expected": None,
-                               "complete": batch in complete, "verdicts": {},
-                               "rescanned": rescanned.get(batch, 0)}
-        summary = read_summary(store, batch) if batch in complete else None
-        if summary is not None:
-            row["items_expected"], row["verdicts"] = summary.items, summary.verdicts
-        elif batch in manifests:
-            row["items_expected"] = expected_items(store, batch)
-        rows.append(row)
-    return rows
 
 
 LIST_PAGE = """<!doctype html><html lang=en><head><meta charset=utf-8><title>svs batches</title><style>

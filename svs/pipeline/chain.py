@@ -113,16 +113,17 @@ def run_stage(stage: Stage, c: ItemContext, timer: Timer) -> ItemContext:
 
 def analyse(data: bytes, name: str, page: int | None, declared: DocumentType | None,
             options: Options = Options(), structure: ItemStructure | None = None,
-            chain: tuple[Stage, ...] = CHAIN) -> Analysis:
+            chain: tuple[Stage, ...] = CHAIN, render_left_s: float | None = None) -> Analysis:
     """Run every check on one item. Bad input is a result with an ``input.*`` reason, never an exception.
 
     *structure* is the item's place in its batch from the batch pre-pass; without it (one file checked on its
-    own) the page's own marks decide its role."""
+    own) the page's own marks decide its role. *render_left_s*: what is left of the file's render time, where
+    its pages are clocked together (:mod:`svs.pipeline.file_clock`)."""
     timer = Timer()
     try:
         with timer.stage("intake"):
             info = probe(data, name, options.limits)
-            pg = load_page(data, info, page, options.limits)
+            pg = load_page(data, info, page, options.limits, render_left_s)
         with timer.stage("decode"):
             pg.grey_half  # noqa: B018 - decoded here, so that its time is the decoder's, not the first check's
         with timer.stage("quality"):

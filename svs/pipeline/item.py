@@ -9,17 +9,21 @@ import json
 
 from svs import sealing
 from svs.errors import ObjectConflict
-from svs.intake import EXTENSIONS, sha256_hex
+from svs.intake import EXTENSIONS, PDF, sha256_hex, sniff
 from svs.keys import content_index
 from svs.keys import derived as derived_key
 from svs.keys import original as original_key
 from svs.keys import result as result_key
+from svs.log import get_logger
+from svs.pipeline import file_clock
 from svs.pipeline.chain import Analysis, analyse, refused, source_of
 from svs.pipeline.options import Options, Timer
 from svs.provenance import provenance
 from svs.reasons import verdict_for
 from svs.schema import DocumentType, ItemResult, ItemStructure, NotMeasured, Source, StoredObject
 from svs.storage.base import Store
+
+log = get_logger("svs.pipeline")
 
 
 def item_result(batch_id: str, item_id: str, a: Analysis, options: Options, stored: list[StoredObject] | None = None,
@@ -76,6 +80,19 @@ def seen_before(store: Store, batch_id: str, item_id: str, sha: str, page: int |
     return f"{first.get('batch_id')}/{first.get('item_id')}"
 
 
+def _analyse_clocked(store: Store, batch_id: str, sha: str, name: str, data: bytes, page: int,
+                     declared: DocumentType | None, options: Options, structure: ItemStructure | None) -> Analysis:
+    """A PDF page analysed in what is left of its file's render time (:mod:`svs.pipeline.file_clock`), which
+    its own render then adds to; once the file's time is spent, ``stage.timeout`` without rendering."""
+    left = options.limits.max_file_render_s - file_clock.spent_s(store, batch_id, sha)
+    if left <= 0:
+        log.warning("file's render time spent: page not rendered", extra={"stage": "intake", "outcome": "timeout"})
+        return refused(source_of(name, data, page, None, PDF), declared, "stage.timeout", structure)
+    a = analyse(data, name, page, declared, options, structure, render_left_s=left)
+    file_clock.record(store, batch_id, sha, page, a.timings.get("intake", 0.0) / 1000)
+    return a
+
+
 def process_item(store: Store, batch_id: str, item_id: str, name: str, data: bytes, page: int | None,
                  declared: DocumentType | None, options: Options = Options(),
                  structure: ItemStructure | None = None, intake_error: str | None = None) -> ItemResult:
@@ -96,6 +113,8 @@ def process_item(store: Store, batch_id: str, item_id: str, name: str, data: byt
                                             "reasons": [*base.reasons, "batch.duplicate_item"]})
     if intake_error:  # refused before its bytes could be read (too large, not a regular file)
         a = refused(source_of(name, data, page, None, "application/octet-stream"), declared, intake_error, structure)
+    elif page is not None and sniff(data) == PDF:
+        a = _analyse_clocked(store, batch_id, sha, name, data, page, declared, options, structure)
     else:
         a = analyse(data, name, page, declared, options, structure)
     timer = Timer(dict(a.timings))

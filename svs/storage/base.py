@@ -9,6 +9,7 @@ write is read back and verified.
 from __future__ import annotations
 
 import abc
+import builtins
 import hashlib
 from collections.abc import Callable
 
@@ -39,6 +40,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list(self, prefix: str) -> list[str]:
         """Keys under *prefix*, sorted."""
+
+    def children(self, prefix: str) -> builtins.list[str]:
+        """The names of the folders directly under *prefix* (which ends in ``/``), sorted: one level, without
+        listing what they hold where the backend can (a delimiter listing, a directory read)."""
+        names = {key[len(prefix):].split("/", 1)[0] for key in self.list(prefix) if "/" in key[len(prefix):]}
+        return sorted(names)
 
     def check(self) -> None:
         """Raise when the store cannot be reached or written (readiness)."""

@@ -6,6 +6,7 @@ file from outside the store, or to stall reading ``/dev/zero`` or a FIFO."""
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import stat
@@ -111,6 +112,16 @@ class DirStore(Store):
                 if key.startswith(prefix):
                     out.append(key)
         return sorted(out)
+
+    def children(self, prefix: str) -> builtins.list[str]:
+        folder = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        if folder.is_symlink():
+            return []
+        try:
+            with os.scandir(folder) as entries:  # a linked folder is not followed, as in list()
+                return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
 
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

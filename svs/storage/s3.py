@@ -8,6 +8,7 @@ from the usual AWS variables.
 from __future__ import annotations
 
 import base64
+import builtins
 import os
 from typing import Any
 
@@ -169,6 +170,18 @@ class S3Store(Store):
         except (ClientError, BotoCoreError) as exc:
             raise self._translate(exc) from exc
         return sorted(out)
+
+    def children(self, prefix: str) -> builtins.list[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        names: list[str] = []
+        try:
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Delimiter="/",
+                                                                          Prefix=self._key(prefix)):
+                names.extend(p["Prefix"][len(self._key(prefix)):].rstrip("/") for p in page.get("CommonPrefixes", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise self._translate(exc) from exc
+        return sorted(names)
 
     def check(self) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -149,9 +149,9 @@ def test_the_report_shows_a_rescanned_item_as_done_with_both_scans(store_with_sa
     assert earlier.pictures["0004"][-1].data  # the new scan's picture, from its own batch
     assert any(a.version == 2 for a in earlier.applications)
 
-    from svs.serve import _batch_rows
+    from svs.batchlist import batch_rows
 
-    rows = {r["batch_id"]: r for r in _batch_rows(store)}  # the dashboard's batch list
+    rows = {r["batch_id"]: r for r in batch_rows(store)}  # the dashboard's batch list
     assert (rows["sample-0001"]["rescanned"], rows["again-1"]["rescanned"]) == (1, 0)
 
     later = collect(store, "again-1", pictures=False)

@@ -50,6 +50,14 @@ def test_list_is_sorted_and_limited_to_the_prefix(store: Store) -> None:
     assert store.list("p/") == ["p/1", "p/2", "p/sub/3"]
 
 
+def test_children_are_the_folders_one_level_under_the_prefix(store: Store) -> None:
+    for key in ("c/a/1", "c/a/sub/2", "c/b/3", "c/file", "d/x/1"):
+        store.put(key, key.encode(), "x")
+    assert store.children("c/") == ["a", "b"]
+    assert store.children("c/a/") == ["sub"]
+    assert store.children("none/") == []
+
+
 def test_dir_store_key_is_the_path_under_its_root(tmp_path: Path) -> None:
     store = DirStore(tmp_path)
     store.put("batches/x/y.txt", b"1", "x")
@@ -128,6 +136,7 @@ def test_dir_store_reads_never_follow_a_link_or_read_anything_but_a_regular_file
     assert store.get("batches/b1/items/real.json") == b"{}"
     assert store.list("batches/") == ["batches/b1/items/fifo.json", "batches/b1/items/real.json"]
     assert store.list("batches/b2/") == []
+    assert store.children("batches/") == ["b1"]  # the linked folder is not one of the store's
 
 
 def _bucket(s3_endpoint: str, locked: bool) -> str:
