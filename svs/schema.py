@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.5.0"
+SCHEMA_VERSION = "1.6.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
@@ -242,8 +242,11 @@ class Signature(_Model):
     signature: str = Field(description="base64")
 
 
-DecisionEvent = Literal["items_decided", "application_issued", "application_reissued", "rescan_superseded",
-                        "batch_summarised", "message_replayed"]
+#: ``batch_finished`` names, in one record, what a batch decided when it finished: every item result, each
+#: application summary issued and the batch summary (from 1.6.0; logs written by 1.5.0 hold ``items_decided``,
+#: ``application_issued`` and ``batch_summarised`` instead, which verify reads alike).
+DecisionEvent = Literal["batch_finished", "items_decided", "application_issued", "application_reissued",
+                        "rescan_superseded", "batch_summarised", "message_replayed"]
 
 
 class LoggedObject(_Model):

@@ -139,7 +139,7 @@ class _Checker:
         for r in records:
             for o in r.objects:
                 named[o.key] = o.sha256
-                if r.event == "items_decided":
+                if r.event in ("batch_finished", "items_decided") and _RESULT.fullmatch(o.key):
                     decided.add(o.key)
         everything = self.store.list(f"batches/{batch_id}/")  # one listing serves every check below
         present = {k for k in everything if _RESULT.fullmatch(k)}

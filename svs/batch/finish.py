@@ -13,7 +13,7 @@ from svs.batch.rescans import reissue
 from svs.batch.summary import build_summary, store_summary
 from svs.pipeline import Options
 from svs.report import build_report, store_report
-from svs.schema import ApplicationSummary, BatchSummary, ItemResult
+from svs.schema import ApplicationSummary, BatchSummary, DecisionRecord, ItemResult, StoredObject
 from svs.storage.base import Store
 
 
@@ -23,6 +23,15 @@ class FinishedBatch:
     summary: BatchSummary
     report: bytes  # the batch report page
     report_key: str  # where the store keeps it
+
+
+def log_finished(store: Store, batch_id: str, decided: list[StoredObject], applications: list[StoredObject],
+                 summary: list[StoredObject]) -> DecisionRecord:
+    """The batch's decisions in its log as one record (``batch_finished``): every item result, the application
+    summaries issued and the batch summary, each by key and SHA-256. One record, not one per kind: on S3 a
+    record costs a create-only write and its read-back, and this is a fixed cost of every batch."""
+    return decisions.append(store, batch_id, "batch_finished",
+                            decisions.logged([*decided, *applications, *summary]))
 
 
 def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options: Options,
@@ -41,12 +50,7 @@ def finish_batch(store: Store, batch_id: str, results: list[ItemResult], options
         if on_application is not None:
             on_application(app)
     summary = store_summary(store, build_summary(batch_id, results))
-    # the batch's own records in one append: the log read once
-    decisions.append_all(store, batch_id, [
-        ("items_decided", decisions.logged(decided), None),
-        *(("application_issued", decisions.logged(app.stored), None) for app in applications),
-        ("batch_summarised", decisions.logged(summary.stored), None),
-    ])
+    log_finished(store, batch_id, decided, [o for app in applications for o in app.stored], summary.stored)
     applications += reissued
     report = build_report(store, batch_id)
     kept = store_report(store, batch_id, report)

@@ -59,7 +59,35 @@ def test_a_store_as_svs_left_it_verifies_clean(store: Path) -> None:
     assert out.ok, [p.line() for p in out.problems]
     assert out.batches == 1 and out.objects > 30
     events = [DecisionRecord.model_validate_json(d).event for _, d in read_log(DirStore(store), BATCH)]
-    assert events == ["items_decided", "application_issued", "batch_summarised"]
+    assert events == ["batch_finished"]
+
+
+def test_a_log_written_before_batch_finished_records_verifies_alike(store: Path) -> None:
+    """Logs of 1.5.0 name a finished batch in three records (items decided, application issued, batch
+    summarised): they still verify, and a result they do not name is still an added item."""
+    from svs.decisions import append_all
+
+    [(key, data)] = read_log(DirStore(store), BATCH)
+    finished = DecisionRecord.model_validate_json(data)
+    for p in (store / key).parent.iterdir():
+        p.unlink()
+    results = [o for o in finished.objects if o.key.endswith("/result.json")]
+    apps = [o for o in finished.objects if "/applications/" in o.key]
+    summary = [o for o in finished.objects if o.key.endswith("/summary.json")]
+    assert results and apps and summary and len(results) + len(apps) + len(summary) == len(finished.objects)
+    append_all(DirStore(store), BATCH, [("items_decided", results, None),
+                                        *(("application_issued", [a], None) for a in apps),
+                                        ("batch_summarised", summary, None)])
+    out = verify(DirStore(store))
+    assert out.ok, [p.line() for p in out.problems]
+    partial = store.parent / "partial"  # the same log, but its items-decided record leaves one result out
+    shutil.copytree(store, partial)
+    for p in (partial / key).parent.iterdir():
+        p.unlink()
+    append_all(DirStore(partial), BATCH, [("items_decided", results[1:], None),
+                                          *(("application_issued", [a], None) for a in apps),
+                                          ("batch_summarised", summary, None)])
+    assert "item.added" in {p.code for p in verify(DirStore(partial)).problems}
 
 
 def test_the_same_batch_run_again_adds_no_record_and_still_verifies(store: Path) -> None:
@@ -92,7 +120,21 @@ def _add_item(root: Path) -> None:
     shutil.copytree(src, src.with_name("0010-" + src.name.split("-", 1)[1]))
 
 
+def _reissued(root: Path) -> None:
+    """A second record, as svs appends after a rescan: an application's next version stored and logged."""
+    from svs import decisions, keys, sealing
+
+    store = DirStore(root)
+    [first] = [k for k in store.list(f"batches/{BATCH}/applications/")
+               if k.endswith(".json") and "-v" not in k]
+    app_id = json.loads(store.get(first))["application_id"]
+    entry = sealing.put_sealed(store, keys.application_summary(BATCH, app_id, 2), store.get(first), "application",
+                               "application/json")
+    decisions.append(store, BATCH, "application_reissued", decisions.logged([entry]))
+
+
 def _reorder_log(root: Path) -> None:
+    _reissued(root)
     log = root / "batches" / BATCH / "log"
     a, b = log / "00000000.json", log / "00000001.json"
     da, db = a.read_bytes(), b.read_bytes()
@@ -122,6 +164,7 @@ def _replace_signature(root: Path) -> None:
 
 
 def _drop_last_record(root: Path) -> None:
+    _reissued(root)
     log = root / "batches" / BATCH / "log"
     last = sorted(log.glob("*.json"))[-1]
     last.unlink()
