@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -84,6 +85,8 @@ def run_batch(path: str | Path, store_url: str, jobs: int = 0, options: Options 
     memory.validate_limit_mb(memory_limit_mb, "the memory limit")
     signing.name_for_children(signing.current())  # the default key made here, once, before any child signs
     batch = load_batch(path, options.limits)
+    if batch.manifest.priority == "urgent":  # one process takes its items in order: the results carry the lane
+        options = dataclasses.replace(options, priority="urgent")
     store = open_store(store_url)
     store.check()
     planned = rescans.plan(store, batch)  # reading only: a refused rescan stores nothing

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 from rich.console import Console
@@ -22,7 +23,7 @@ from svs import explain, log, memory, signing
 from svs.errors import EXIT_USAGE, ConfigError, SvsError
 from svs.pipeline import Options
 from svs.reasons import words
-from svs.schema import ItemResult
+from svs.schema import ItemResult, Priority
 
 # plain help and errors: a flag is shown without a value, and an error line is never wrapped into a box
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -56,6 +57,13 @@ def _stop(exc: SvsError) -> NoReturn:
     """End the command on *exc*: one line saying what went wrong, and the exit status its class carries."""
     _say(exc)
     raise typer.Exit(exc.exit_code) from exc
+
+
+class Lane(StrEnum):
+    """``svs submit --priority``'s choices (svs.schema.Priority)."""
+
+    urgent = "urgent"
+    normal = "normal"
 
 
 def _options(no_mrz: bool = False, no_photo: bool = False, no_forms: bool = False) -> Options:
@@ -282,17 +290,21 @@ def submit(
     no_mrz: NoMrzOpt = False,
     no_photo: NoPhotoOpt = False,
     no_forms: NoFormsOpt = False,
+    priority: Annotated[Lane | None, typer.Option(
+        help="urgent or normal: the lane its items wait in (default: batch.json's priority, else normal)")] = None,
 ) -> None:
-    """Put every item of the batch into the store and enqueue one message per item. Prints the batch id. The
-    stages skipped here are skipped by every worker that processes the batch."""
+    """Put every item of the batch into the store and enqueue one message per item on its lane. Prints the batch
+    id; says how long the backlog ahead is. The stages skipped here are skipped by every worker that processes
+    the batch. A batch that would pass the lane's backlog limit (SVS_BACKLOG_LIMIT) is refused whole."""
     from workers.submit import submit_batch
 
     try:
-        batch_id, count = submit_batch(batch, store, broker, _options(no_mrz, no_photo, no_forms))
+        done = submit_batch(batch, store, broker, _options(no_mrz, no_photo, no_forms),
+                            cast(Priority, priority.value) if priority else None)
     except SvsError as exc:
         _stop(exc)
-    err.print(f"submitted {count} items")
-    print(batch_id)
+    err.print(f"submitted {done.items} items ({done.priority}); {done.backlog.line(done.priority)}")
+    print(done.batch_id)
 
 
 @app.command()

@@ -95,6 +95,8 @@ _ALL: tuple[Reason, ...] = (
        "finished batch: the batch was refused and nothing of it stored. Check the item named in rescan_of."),
     _R("batch.rescan_already_superseded", Verdict.REJECTED, "A rescan names an earlier item that another rescan "
        "already replaced: the batch was refused and nothing of it stored. Name the latest scan instead."),
+    _R("batch.backlog_full", Verdict.REJECTED, "The lane the batch would join already holds as many waiting items "
+       "as it may (SVS_BACKLOG_LIMIT): the batch was refused and nothing of it stored. Submit it later."),
     _R("batch.duplicate_item", Verdict.REFER, "The same file was already submitted."),
     _R("batch.unreadable_marker", Verdict.RESCAN,
        "This looks like a separator or reference sheet but its barcode could not be read: rescan it."),

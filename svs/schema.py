@@ -16,6 +16,10 @@ SCHEMA_VERSION = "1.6.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
+#: A batch's lane: urgent items (fast-track, one-day) are taken before normal ones by every worker.
+Priority = Literal["urgent", "normal"]
+PRIORITY_HELP = "the batch's lane: 'urgent' items are taken before 'normal' ones (batch.json priority, svs submit " \
+                "--priority)"
 MrzFormat = Literal["TD1", "TD2", "TD3", "MRVA", "MRVB"]
 
 
@@ -183,6 +187,7 @@ class ItemResult(_Model):
     form: FormResult | None = Field(default=None, description="the form's fields, where the page is a known form")
     supersedes: str | None = Field(default=None, description="'<batch id>/<item id>' of the earlier scan this "
                                                              "rescan replaces in its application")
+    priority: Priority = Field(default="normal", description=PRIORITY_HELP)
     structure: ItemStructure | None = Field(
         default=None, description="where the item stands in the batch (separator, reference, duplicate) as the "
                                   "batch pre-pass found it")
@@ -198,6 +203,7 @@ class BatchSummary(_Model):
     items: int
     verdicts: dict[str, int]
     reasons: dict[str, int]
+    priority: Priority = Field(default="normal", description=PRIORITY_HELP)
     stored: list[StoredObject] = Field(default_factory=list)
 
 
@@ -215,6 +221,7 @@ class ApplicationSummary(_Model):
                                                                     "rescans replaced, oldest first")
     verdict: VerdictName = Field(description="the worst of its items' verdicts and its own checks")
     reasons: list[str] = Field(description="its items' reasons and the cross-checks' reasons, sorted")
+    priority: Priority = Field(default="normal", description="'urgent' where any of its items is")
     checks: dict[str, Literal["match", "mismatch", "not_checked"]] = Field(
         description="surname, birth_date, document_number: the form against the MRZ of the old passport; "
                     "not_checked where either side was not read with confidence")
@@ -279,6 +286,7 @@ class RunOptions(_Model):
     barcodes: bool = True
     forms: bool = True
     reader: str = Field(default="svs", description="MRZ reader: svs, or passporteye or tesseract to compare")
+    priority: Priority = Field(default="normal", description=PRIORITY_HELP)
 
 
 class SubmittedItem(_Model):

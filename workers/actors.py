@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from functools import partial
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
@@ -21,11 +22,11 @@ from svs.errors import ConfigError, InvalidId, ObjectConflict, PoisonMessage
 from svs.pipeline import Options, load_stored_result, process_item
 from svs.schema import ApplicationSummary, BatchSummary, ItemResult, StoredObject, SubmittedBatch
 from svs.storage import Store, open_store
-from workers import metrics, publication
+from workers import metrics, publication, throughput
 from workers.broker import make_broker
 from workers.channels import thread_channel
 from workers.channels.routing import routing_key
-from workers.config import QUEUE
+from workers.lanes import QUEUES, LaneActor
 from workers.middleware import PERMANENT
 
 log.configure()
@@ -128,8 +129,7 @@ def options_of(manifest: SubmittedBatch) -> Options:
                                                        "does not have") from None
 
 
-@dramatiq.actor(queue_name=QUEUE, throws=PERMANENT, max_retries=10)
-def process(batch_id: str, item_id: str, store_url: str) -> None:
+def process_item_message(batch_id: str, item_id: str, store_url: str) -> None:
     """Process one submitted item: analyse, store, publish its result; finish the batch if it was the last."""
     try:
         keys.check_id(batch_id, "batch id")
@@ -158,6 +158,7 @@ def process(batch_id: str, item_id: str, store_url: str) -> None:
             raise PoisonMessage("message.missing_object", "the item's inbox object does not exist") from None
         result = process_item(store, batch_id, item_id, item.name, data, item.page, item.declared_type,
                               options_of(manifest), item.structure)
+    throughput.LEDGER.done(store_url)
     published = publish_once(store, keys.published_marker(batch_id, item_id, sha), result)
     if published:
         metrics.observe(result)
@@ -165,3 +166,11 @@ def process(batch_id: str, item_id: str, store_url: str) -> None:
                                      "reasons": result.reasons, "outcome": "published" if published else "seen"})
     message = CurrentMessage.get_current_message()
     maybe_finish_batch(store, batch_id, manifest, message.message_id if message else item_id, item_id)
+
+
+# one actor per lane (workers.lanes): the same work, each on its lane's queue, ordered by the lane scheduler
+process = dramatiq.actor(actor_name="process", queue_name=QUEUES["normal"], throws=PERMANENT, max_retries=10,
+                         actor_class=partial(LaneActor, lane="normal"))(process_item_message)
+process_urgent = dramatiq.actor(actor_name="process_urgent", queue_name=QUEUES["urgent"], throws=PERMANENT,
+                                max_retries=10, actor_class=partial(LaneActor, lane="urgent"))(process_item_message)
+ACTORS = {"normal": process, "urgent": process_urgent}

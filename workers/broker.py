@@ -16,6 +16,7 @@ from dramatiq.middleware import (
 )
 
 from workers.config import WorkerSettings, broker_url
+from workers.lanes import LaneOrder
 from workers.metrics import SvsMetrics, exporter
 from workers.middleware import DeadLetterNotice, MemoryCap, is_transient
 from workers.recovering_redis import DeadWorkerRecovery, RecoveringRedisBroker
@@ -46,6 +47,7 @@ def make_broker(url: str | None = None, settings: WorkerSettings | None = None) 
         Retries(min_backoff=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms, retry_when=retry_when),
         CurrentMessage(),
         MemoryCap(settings.memory_limit_mb),
+        LaneOrder(),
     ]
     broker: dramatiq.Broker
     if urlparse(url).scheme.startswith("redis"):
@@ -68,5 +70,5 @@ def _stub_broker(url: str, settings: WorkerSettings) -> dramatiq.Broker:
     return StubBroker(middleware=[
         DeadLetterNotice(url), AgeLimit(), TimeLimit(time_limit=settings.item_time_limit_ms), Callbacks(),
         Pipelines(), Retries(min_backoff=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms,
-                             retry_when=retry_when), CurrentMessage(),
+                             retry_when=retry_when), CurrentMessage(), LaneOrder(),
     ])

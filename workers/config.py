@@ -55,6 +55,10 @@ class WorkerSettings:
     #: Address-space cap of each worker process in MiB (svs.memory); 0: no cap. An item that would need more
     #: gets a result with ``input.too_large`` instead of the OOM killer taking the process.
     memory_limit_mb: int = 0
+    #: The share of a worker's threads kept for normal items while urgent ones wait too (workers.lanes).
+    normal_share_percent: int = 20
+    #: Items that may wait in a lane: a submission that would pass it is refused whole (0: no limit).
+    backlog_limit: int = 0
 
     @classmethod
     def from_env(cls) -> WorkerSettings:
@@ -65,12 +69,23 @@ class WorkerSettings:
             max_backoff_ms=_int("SVS_MAX_BACKOFF_MS", 120_000, 10, 3_600_000),
             redis_heartbeat_timeout_ms=_int("SVS_REDIS_HEARTBEAT_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
             memory_limit_mb=_memory_limit_mb(),
+            normal_share_percent=_int("SVS_NORMAL_SHARE_PERCENT", 20, 1, 90),
+            backlog_limit=_int("SVS_BACKLOG_LIMIT", 0, 0, 100_000_000),
         )
 
 
 def _memory_limit_mb() -> int:
     return memory.validate_limit_mb(_int(memory.ENV, 0, 0, 1_048_576))
 
+
+
+def prefetch(threads: int) -> int:
+    """Messages a worker process holds per lane, the ones its threads are processing included: ``SVS_PREFETCH``,
+    else two per thread. Bounded, so that a worker never holds more than it can work through soon (messages carry
+    ids only; the item's bytes are read when a thread takes it); more than one per thread, so that when a thread
+    is free the next urgent message is already there to be taken before the normal ones held beside it (a lane
+    acknowledged one at a time would alternate with the other)."""
+    return _int("SVS_PREFETCH", 2 * threads, 1, 1000)
 
 
 def metrics_port() -> int | None:

@@ -2,9 +2,9 @@
 
 Dramatiq's own Prometheus middleware exports its message counters and durations (``dramatiq_*``) over HTTP from
 every worker process together (``SVS_METRICS_PORT``, 9191 by default, 0 to turn off; ``SVS_METRICS_DIR`` for
-the files the processes share). svs adds, in the same
-multi-process registry: items by verdict and by reason, stage latency histograms, store and broker errors, and
-the item queue's depth. Labels are verdicts, reason codes, stage names and error classes: never personal data.
+the files the processes share). svs adds, in the same multi-process registry: items by verdict and by reason,
+stage latency histograms, store and broker errors, and each lane's depth and the age of its oldest message.
+Labels are verdicts, reason codes, stage names, lanes and error classes: never personal data.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from dramatiq.middleware import Middleware
 from svs.errors import StoreError
 from svs.log import get_logger
 from svs.schema import ItemResult
-from workers import health
+from svs.storage import open_store
+from workers import health, throughput
 from workers.config import metrics_dir, metrics_port
 
 log = get_logger("workers.metrics")
-HEARTBEAT_S = 10.0
 _metrics: dict[str, Any] = {}
 
 
@@ -56,8 +56,13 @@ def _create() -> None:
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
     _metrics["errors"] = prom.Counter("svs_errors_total", "Failed attempts by what failed (store, broker, other).",
                                       ["component", "error"], registry=registry)
-    _metrics["depth"] = prom.Gauge("svs_queue_depth", "Messages in the item queue (ready, delayed, dead).",
-                                   ["state"], registry=registry, multiprocess_mode="livemax")
+    _metrics["depth"] = prom.Gauge("svs_queue_depth", "Messages in the item queues of both lanes (ready, delayed, "
+                                   "dead).", ["state"], registry=registry, multiprocess_mode="livemax")
+    _metrics["lane_depth"] = prom.Gauge("svs_lane_depth", "Messages in each lane's item queue (ready, delayed, "
+                                        "dead).", ["lane", "state"], registry=registry, multiprocess_mode="livemax")
+    _metrics["lane_oldest"] = prom.Gauge("svs_lane_oldest_seconds", "Age of the oldest ready message of each "
+                                         "lane (0 when none waits).", ["lane"], registry=registry,
+                                         multiprocess_mode="livemax")
 
 
 def observe(result: ItemResult) -> None:
@@ -95,11 +100,14 @@ class SvsMetrics(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         threading.Thread(target=self._heartbeat, args=(worker,), name="svs-heartbeat", daemon=True).start()
+        threading.Thread(target=self._queues, name="svs-queue-stats", daemon=True).start()
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         self._stop.set()
 
     def _heartbeat(self, worker: Any) -> None:
+        """Beat while every worker thread lives; nothing else here, so that a slow broker or store never makes
+        the process look behind (workers.health.taking_work)."""
         while not self._stop.is_set():
             threads = list(getattr(worker, "workers", []))
             if not threads or all(t.is_alive() for t in threads):
@@ -107,13 +115,31 @@ class SvsMetrics(Middleware):
                     health.beat()
                 except OSError as exc:
                     log.error("heartbeat not written", extra={"error": type(exc).__name__})
-            if _metrics:
-                try:
-                    for state, n in health.queue_depths(self.broker_url).items():
-                        _metrics["depth"].labels(state).set(n)
-                except Exception as exc:  # noqa: BLE001
-                    _metrics["errors"].labels("broker", type(exc).__name__).inc()
-            self._stop.wait(HEARTBEAT_S)
+            self._stop.wait(health.HEARTBEAT_S)
+
+    def _queues(self) -> None:
+        """Each lane's depth and oldest message into the gauges; finished minutes into the throughput ledger."""
+        stores: dict[str, Any] = {}
+        while not self._stop.wait(health.HEARTBEAT_S):
+            try:
+                for url in list(throughput.LEDGER.counts):
+                    stores.setdefault(url, open_store(url))
+                throughput.LEDGER.flush(stores)
+            except Exception as exc:  # noqa: BLE001 - statistics must never stop a worker
+                log.warning("throughput not recorded", extra={"error": type(exc).__name__})
+            if not _metrics:
+                continue
+            try:
+                lanes = health.lane_depths(self.broker_url)
+            except Exception as exc:  # noqa: BLE001
+                _metrics["errors"].labels("broker", type(exc).__name__).inc()
+                continue
+            for state in ("ready", "delayed", "dead"):
+                _metrics["depth"].labels(state).set(sum(d[state] for d in lanes.values()))
+                for lane, d in lanes.items():
+                    _metrics["lane_depth"].labels(lane, state).set(d[state])
+            for lane, d in lanes.items():
+                _metrics["lane_oldest"].labels(lane).set(d["oldest_s"] or 0.0)
 
     def after_process_message(self, broker: dramatiq.Broker, message: MessageProxy, *,
                               result: Any = None, exception: BaseException | None = None) -> None:

@@ -13,19 +13,36 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import dramatiq
 from dramatiq import Middleware
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+
+from workers import health
 
 log = logging.getLogger("svs.worker")
+
+
+class PacedRedisConsumer(_RedisConsumer):
+    """Takes nothing new while its process is behind on its heartbeat (:func:`workers.health.taking_work`)."""
+
+    def __next__(self) -> Any:
+        if not health.taking_work():
+            time.sleep(min(self.timeout / 1000, 1.0))
+            return None
+        return super().__next__()
 
 
 class RecoveringRedisBroker(RedisBroker):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._forced = threading.local()
+
+    @property
+    def consumer_class(self) -> type[PacedRedisConsumer]:
+        return PacedRedisConsumer
 
     def _should_do_maintenance(self, command: str) -> int:
         return 1 if getattr(self._forced, "on", False) else int(super()._should_do_maintenance(command))

@@ -16,6 +16,7 @@ import pika
 from dramatiq.brokers.rabbitmq import RabbitmqBroker, _RabbitmqConsumer
 from dramatiq.errors import ConnectionClosed
 
+from workers import health
 from workers.channels.rabbitmq import declare_results
 from workers.publication import TRANSACTIONAL, take_outbox
 
@@ -26,6 +27,7 @@ _PERSISTENT_JSON = pika.BasicProperties(delivery_mode=2, content_type="applicati
 class TransactionalConsumer(_RabbitmqConsumer):
     def __init__(self, broker: Any, queue_name: str, prefetch: int, timeout: int) -> None:
         super().__init__(broker, queue_name, prefetch, timeout)
+        self.timeout_s = timeout / 1000
         self._declared: set[str] = set()
         try:
             self.channel.tx_select()
@@ -33,6 +35,12 @@ class TransactionalConsumer(_RabbitmqConsumer):
             raise ConnectionClosed(e) from None
 
     def __next__(self) -> Any:
+        if not health.taking_work():  # behind on its heartbeat: settle what it holds, take nothing new
+            try:
+                self.connection.process_data_events(time_limit=min(self.timeout_s, 1.0))
+            except _AMQP_ERRORS as e:
+                raise ConnectionClosed(e) from None
+            return None
         message = super().__next__()
         if message is not None:
             vars(message)[TRANSACTIONAL] = True

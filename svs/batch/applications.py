@@ -104,8 +104,8 @@ def summarise(batch_id: str, application_id: str, items: list[ItemResult],
     checks, own = cross_check(form_answers(items, thresholds), mrz_answers(items))
     reasons = sorted({c for r in items for c in r.reasons} | set(own))
     return ApplicationSummary(batch_id=batch_id, application_id=application_id, items=[r.item_id for r in items],
-                              verdict=verdict_for(reasons).value, reasons=reasons,
-                              checks=checks)  # type: ignore[arg-type]
+                              verdict=verdict_for(reasons).value, reasons=reasons, checks=checks,  # type: ignore[arg-type]
+                              priority="urgent" if any(r.priority == "urgent" for r in items) else "normal")
 
 
 def store_application(store: Store, summary: ApplicationSummary) -> ApplicationSummary:

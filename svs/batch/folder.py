@@ -20,7 +20,7 @@ from svs.doctype import parse_declared
 from svs.errors import EngineTimeout, IntakeError, InvalidId, ObjectConflict, SvsError
 from svs.intake import DEFAULT_LIMITS, Limits, probe
 from svs.keys import check_id
-from svs.schema import DocumentType
+from svs.schema import DocumentType, Priority
 from svs.storage.base import Store
 
 MANIFEST_NAME = "batch.json"
@@ -57,6 +57,7 @@ class BatchManifest(BaseModel):
     documents: dict[str, str] = Field(default_factory=dict, description="file name to declared document type")
     order: list[str] | None = Field(default=None, max_length=MAX_FILES,
                                     description="the files in scanning order, where file names do not sort so")
+    priority: Priority = Field(default="normal", description="urgent (fast-track, one-day) or normal")
     rescan_of: dict[str, str] = Field(default_factory=dict, max_length=MAX_FILES,
                                       description="file name to '<batch id>/<item id>' of the earlier scan it "
                                                   "replaces (svs.batch.rescans)")

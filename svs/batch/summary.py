@@ -15,12 +15,14 @@ def build_summary(batch_id: str, results: Iterable[ItemResult]) -> BatchSummary:
     verdicts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     n = 0
+    urgent = False
     for r in results:
         n += 1
+        urgent = urgent or r.priority == "urgent"
         verdicts[r.verdict] += 1
         reasons.update(r.reasons)
     return BatchSummary(batch_id=batch_id, items=n, verdicts=dict(sorted(verdicts.items())),
-                        reasons=dict(sorted(reasons.items())))
+                        reasons=dict(sorted(reasons.items())), priority="urgent" if urgent else "normal")
 
 
 def store_summary(store: Store, summary: BatchSummary) -> BatchSummary:

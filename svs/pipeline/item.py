@@ -33,7 +33,8 @@ def item_result(batch_id: str, item_id: str, a: Analysis, options: Options, stor
         batch_id=batch_id, item_id=item_id, application_id=a.application_id, source=a.source,
         document_type=a.document_type, verdict=verdict_for(a.reasons).value, reasons=a.reasons,
         quality=a.quality or NotMeasured(), mrz=a.mrz, photo=a.photo, form=a.form, structure=a.structure,
-        supersedes=a.structure.rescan_of if a.structure else None, stored=list(stored or []),
+        supersedes=a.structure.rescan_of if a.structure else None, priority=options.priority,
+        stored=list(stored or []),
         timings_ms=dict(timings or {}), provenance=provenance(options.profile.name),
     )
 

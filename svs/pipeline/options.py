@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from svs.errors import ConfigError
 from svs.intake import DEFAULT_LIMITS, Limits
 from svs.mrz.read import DEFAULT_READER, READERS
-from svs.schema import RunOptions
+from svs.schema import Priority, RunOptions
 from svs.thresholds import DEFAULT_PROFILE, PROFILES, Profile
 
 
@@ -25,6 +25,8 @@ class Options:
     reader: str = DEFAULT_READER
     today: date | None = None
     limits: Limits = DEFAULT_LIMITS
+    #: The batch's lane (``batch.json`` ``priority``, ``svs submit --priority``); its results carry it.
+    priority: Priority = "normal"
 
     def processing_date(self) -> date:
         return self.today or datetime.now(UTC).date()
@@ -35,7 +37,7 @@ class Options:
         The processing date and the input limits stay each worker's own: a worker judges expiry on the day it
         works and guards its own memory."""
         return RunOptions(profile=self.profile.name, mrz=self.mrz, photo=self.photo, barcodes=self.barcodes,
-                          forms=self.forms, reader=self.reader)
+                          forms=self.forms, reader=self.reader, priority=self.priority)
 
     @classmethod
     def from_run_options(cls, run: RunOptions) -> Options:
@@ -45,7 +47,7 @@ class Options:
         if run.reader not in READERS:
             raise ConfigError(f"unknown MRZ reader {run.reader!r}")
         return cls(profile=profile, mrz=run.mrz, photo=run.photo, barcodes=run.barcodes, forms=run.forms,
-                   reader=run.reader)
+                   reader=run.reader, priority=run.priority)
 
 
 @dataclass

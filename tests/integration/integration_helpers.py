@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ITEM_QUEUES = ("svs-items", "svs-items.DQ", "svs-items.XQ")
+ITEM_QUEUES = ("svs-items", "svs-items.DQ", "svs-items.XQ", "svs-items-urgent", "svs-items-urgent.DQ",
+               "svs-items-urgent.XQ")
 
 
 def worker_env(broker_url: str, s3_endpoint: str, **extra: str) -> dict[str, str]:

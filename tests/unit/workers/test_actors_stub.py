@@ -36,8 +36,9 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[dramatiq.Broker]:
 
     broker = make_broker("stub://")
     before = actors.process.broker
-    actors.process.broker = broker
-    broker.declare_actor(actors.process)
+    for actor in actors.ACTORS.values():
+        actor.broker = broker
+        broker.declare_actor(actor)
     reset()
     worker = Worker(broker, worker_timeout=50, worker_threads=2)
     worker.start()
@@ -45,14 +46,16 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[dramatiq.Broker]:
         yield broker
     finally:
         worker.stop()
-        actors.process.broker = before
+        for actor in actors.ACTORS.values():
+            actor.broker = before
         reset()
 
 
 def _drain(broker: dramatiq.Broker) -> None:
-    from workers.actors import QUEUE
+    from workers.lanes import QUEUES
 
-    broker.join(QUEUE, timeout=240_000, fail_fast=False)  # type: ignore[attr-defined]
+    for queue in QUEUES.values():
+        broker.join(queue, timeout=240_000, fail_fast=False)  # type: ignore[attr-defined]
 
 
 def _published(queue: str = Channel.RESULTS) -> list[dict[str, Any]]:
@@ -64,7 +67,7 @@ def test_a_submitted_batch_is_published_once_per_item_application_and_batch_as_t
     from svs.api import run_batch
     from workers.submit import submit_batch
 
-    batch_id, count = submit_batch(sample_batch, str(tmp_path / "queued"), options=NO_MRZ)
+    batch_id, count, _, _ = submit_batch(sample_batch, str(tmp_path / "queued"), options=NO_MRZ)
     _drain(stub)
     out = _published()
     items = {m["item_id"]: m for m in out if m["kind"] == "item"}
@@ -85,7 +88,7 @@ def test_a_message_delivered_again_publishes_nothing_new(stub: dramatiq.Broker, 
     from workers.submit import submit_batch
 
     store = str(tmp_path / "s")
-    batch_id, count = submit_batch(sample_batch, store, options=NO_MRZ)
+    batch_id, count, _, _ = submit_batch(sample_batch, store, options=NO_MRZ)
     _drain(stub)
     assert len(_published()) == count + 2
     actors.process.send(batch_id=batch_id, item_id="0001", store_url=DirStore(store).url)
@@ -97,7 +100,7 @@ def test_the_options_a_batch_was_submitted_with_travel_in_its_manifest(stub: dra
                                                                       tmp_path: Path) -> None:
     from workers.submit import submit_batch
 
-    batch_id, _ = submit_batch(sample_batch, str(tmp_path / "s"), options=Options(mrz=False, forms=False))
+    batch_id, *_ = submit_batch(sample_batch, str(tmp_path / "s"), options=Options(mrz=False, forms=False))
     manifest = SubmittedBatch.model_validate_json(DirStore(tmp_path / "s").get(keys.batch_manifest(batch_id)))
     assert (manifest.options.mrz, manifest.options.forms, manifest.options.photo) == (False, False, True)
     _drain(stub)
@@ -114,7 +117,7 @@ def test_a_message_for_an_item_not_in_the_batch_is_dead_lettered_with_a_code(
     from workers.submit import submit_batch
 
     store = DirStore(tmp_path / "s")
-    batch_id, _ = submit_batch(sample_batch, store.url, options=NO_MRZ)
+    batch_id, *_ = submit_batch(sample_batch, store.url, options=NO_MRZ)
     _drain(stub)
     _published()
     actors.process.send(batch_id=batch_id, item_id="9999", store_url=store.url)
@@ -136,4 +139,32 @@ def test_a_batch_asking_for_options_this_worker_lacks_is_dead_lettered_not_guess
     _drain(stub)
     [notice] = _dead_letters()
     assert notice["reason"] == "message.unknown_options"
+    assert _published() == []
+
+
+def test_an_urgent_batch_travels_in_the_urgent_lane_and_its_results_and_summaries_say_so(
+        stub: dramatiq.Broker, sample_batch: Path, tmp_path: Path) -> None:
+    from workers.submit import submit_batch
+
+    done = submit_batch(sample_batch, str(tmp_path / "s"), options=NO_MRZ, priority="urgent")
+    assert done.priority == "urgent" and done.backlog.ahead("urgent") <= done.items
+    _drain(stub)
+    out = _published()
+    assert {m["kind"] for m in out} == {"item", "application", "batch"}
+    assert all(m["priority"] == "urgent" for m in out)
+    manifest = SubmittedBatch.model_validate_json(DirStore(tmp_path / "s").get(keys.batch_manifest(done.batch_id)))
+    assert manifest.options.priority == "urgent"
+
+
+def test_a_batch_that_would_pass_its_lanes_backlog_limit_is_refused_whole_and_nothing_is_stored(
+        stub: dramatiq.Broker, sample_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.submit import submit_batch
+    from workers.throughput import BacklogFull
+
+    monkeypatch.setenv("SVS_BACKLOG_LIMIT", "5")  # the sample batch has 10 items
+    with pytest.raises(BacklogFull) as refused:
+        submit_batch(sample_batch, str(tmp_path / "s"), options=NO_MRZ)
+    assert refused.value.code == "batch.backlog_full" and refused.value.exit_code == 1
+    assert DirStore(tmp_path / "s").list("") == []
+    _drain(stub)
     assert _published() == []
