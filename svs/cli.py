@@ -454,6 +454,91 @@ def keys_public(file: Annotated[Path, typer.Argument(help="A private key file")]
     sys.stdout.write(signing.public_pem(signer.public).decode())
 
 
+form_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                       help="Form templates: print one, print its blank page, read filled pages.")
+app.add_typer(form_app, name="form")
+
+
+def _template(name: str) -> Any:
+    from svs.forms.template import load_template, template_dirs
+
+    try:
+        return load_template(name)
+    except (KeyError, ValueError):
+        err.print(f"no form template {name!r} in {', '.join(str(d) for d in template_dirs())} "
+                  "(SVS_TEMPLATES_DIR, then the built-in ones)")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@form_app.command("template")
+def form_template(name: Annotated[str, typer.Argument(help="Template name, e.g. pa1 or hmpo-b")] = "pa1",
+                  as_json: JsonOpt = False) -> None:
+    """Print a form template: page size and every field's x, y, boxes, pitch, box_w, box_h (mm from the page's
+    top-left corner) and type."""
+    from svs.forms.commands import template_json
+
+    t = _template(name)
+    if as_json:
+        _emit(template_json(t))
+        return
+    out.print(f"[bold]{escape(t.name)} {escape(t.version)}[/]: {t.page_mm[0]:g} x {t.page_mm[1]:g} mm, "
+              f"reference {escape(t.reference.pattern)} on page {t.reference.required_on_page}")
+    for number, spec in sorted(t.pages.items()):
+        out.print(f"page {number}")
+        for f in spec.fields:
+            out.print(f"  {escape(f.name):22s} {f.type:16s} x {f.x:g} y {f.y:g} mm, {f.boxes} boxes of "
+                      f"{f.box_w:g} x {f.box_h:g} mm every {f.pitch:g} mm")
+
+
+@form_app.command("blank")
+def form_blank(
+    out_file: Annotated[Path, typer.Argument(help="The PNG to write", metavar="OUT.png")],
+    template: Annotated[str, typer.Option(help="Template name")] = "pa1",
+    page: Annotated[int, typer.Option(help="Which page of the form")] = 1,
+    reference: Annotated[str | None, typer.Option(help="An application reference printed as its barcode")] = None,
+    dpi: Annotated[float, typer.Option(help="Resolution of the image, recorded in the file", min=50, max=600)] = 300,
+) -> None:
+    """Render the empty form page as it is printed for applicants."""
+    from svs.forms.commands import blank_png
+
+    t = _template(template)
+    if page not in t.pages:
+        err.print(f"the form {t.name} has pages {', '.join(str(p) for p in sorted(t.pages))}")
+        raise typer.Exit(EXIT_USAGE)
+    if reference is not None and not t.reference.is_reference(reference):
+        err.print(f"{_literal(reference)} is not a reference of the form {t.name} ({t.reference.pattern})")
+        raise typer.Exit(EXIT_USAGE)
+    out_file.write_bytes(blank_png(t, page, reference, dpi))
+    err.print(f"{t.name} page {page} at {dpi:g} dpi written to {_literal(str(out_file))}")
+
+
+@form_app.command("read")
+def form_read(
+    files: FilesArg,
+    template: Annotated[str | None, typer.Option(help="Read as this template's page (default: whichever fits)")
+                        ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read form pages: which form and page each is, and each field's value, confidence and status."""
+    from svs.forms.commands import read_file
+
+    if template is not None:
+        _template(template)
+    for path in files:
+        line = read_file(path, template)
+        if as_json:
+            _emit(line)
+            continue
+        if line["template"] is None:
+            out.print(f"[bold]{_literal(str(path))}[/]: [red]not a known form's page[/] "
+                      f"{escape(line.get('reason', ''))}")
+            continue
+        out.print(f"[bold]{_literal(str(path))}[/]: {escape(line['template'])} page {line['page']} ({line['ms']} ms)")
+        for name, f in line["fields"].items():
+            value = "" if f["value"] is None else _literal(f["value"])
+            out.print(f"  {escape(name):22s} {f['status']:8s} {f['confidence']:.2f}  {value}")
+
+
 @app.command()
 def verify(
     store: Annotated[str, typer.Argument(help="Store URL: a directory, file:///..., or s3://bucket/prefix")],

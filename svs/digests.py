@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from svs.engines import tesseract
-from svs.forms.template import template_path
+from svs.forms.template import template_names, template_path
 from svs.mrz.ocr import MODEL_FILE, models_dir
 from svs.photo import detector
 from svs.thresholds import PROFILES, Profile
@@ -72,7 +72,7 @@ def model_digests() -> dict[str, str]:
         "mrz_reader": files_digest([models_dir() / MODEL_FILE]),
         "face_detector": files_digest(detector.model_files()),
         "ocr": files_digest(tesseract.model_files()),
-        "form_template": files_digest([template_path()]),
+        "form_template": files_digest([template_path(n) for n in template_names()]),  # every form a page may be
         "python_packages": lock_digest(),
     }
 

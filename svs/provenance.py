@@ -11,18 +11,18 @@ import cv2
 from svs import __version__
 from svs.digests import digests, lock_digest
 from svs.engines import passporteye, pdfium, tesseract, zxing
-from svs.forms.template import load_template
+from svs.forms.template import all_templates
 from svs.mrz import reader as svs_reader
 from svs.photo import detector
 from svs.schema import Provenance
 
 
 def form_template_version() -> str:
+    """Every form template a page may be read as, name and version ("PA1 2026.1, HMPO-B 2026.1")."""
     try:
-        t = load_template()
-    except (OSError, ValueError):
+        return ", ".join(f"{t.name} {t.version}" for t in all_templates()) or "unavailable"
+    except (OSError, ValueError, KeyError):
         return "unavailable"
-    return f"{t.name} {t.version}"
 
 
 @lru_cache(maxsize=1)

@@ -122,6 +122,10 @@ class FormField(_Model):
                                           "does not fit the boxes")
     valid: bool = Field(description="the value fits the field's pattern in the template")
     empty: bool = False
+    status: Literal["read", "empty", "unsure", "invalid"] = Field(
+        default="read", description="read: confident and valid; empty: nothing written; unsure: below the "
+                                    "confidence a person need not check (or a faint mark); invalid: does not fit the "
+                                    "field's pattern")
 
 
 class FormResult(_Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +59,21 @@ class BatchManifest(BaseModel):
     order: list[str] | None = Field(default=None, max_length=MAX_FILES,
                                     description="the files in scanning order, where file names do not sort so")
     priority: Priority = Field(default="normal", description="urgent (fast-track, one-day) or normal")
+    reference_pattern: str | None = Field(default=None, max_length=200, description="a regular expression an "
+                                          "application reference barcode matches, in place of the forms' own")
     rescan_of: dict[str, str] = Field(default_factory=dict, max_length=MAX_FILES,
                                       description="file name to '<batch id>/<item id>' of the earlier scan it "
                                                   "replaces (svs.batch.rescans)")
+
+    @field_validator("reference_pattern")
+    @classmethod
+    def _valid_pattern(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError("reference_pattern is not a regular expression") from exc
+        return v
 
     @field_validator("batch_id")
     @classmethod

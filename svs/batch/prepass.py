@@ -47,4 +47,4 @@ def batch_structure(batch: Batch, options: Options, pool: ProcessPoolExecutor | 
         marks = list(pool.map(_item_marks, [batch.root] * len(batch.items), batch.items,
                               [options] * len(batch.items)))
     return assign(batch.batch_id, marks, [(i.sha256, i.page) for i in batch.items],
-                  [i.item_id for i in batch.items])
+                  [i.item_id for i in batch.items], batch.manifest.reference_pattern)

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from svs.engines import tesseract
-from svs.forms.register import Registration, page_number, register, warp
-from svs.forms.template import WHITELISTS, FormField, Template, load_template
+from svs.forms.register import Registration, identify, warp
+from svs.forms.template import WHITELISTS, FormField, Template, all_templates
 from svs.schema import FormField as FieldResult
 from svs.schema import FormResult
 from svs.thresholds import FormThresholds
@@ -188,25 +188,37 @@ def _second_reading(p: _Pending, first: FieldResult) -> FieldResult:
     return lower.model_copy(update={"confidence": min(lower.confidence, MISFIT_CONFIDENCE)})
 
 
+def status_of(r: FieldResult, thresholds: FormThresholds) -> str:
+    """read, empty, unsure (under the confidence a person need not check, or a faint mark) or invalid."""
+    if r.empty:
+        return "empty"
+    if r.value is not None and not r.valid:
+        return "invalid"
+    if r.value is None or r.confidence < thresholds.min_field_confidence.value:
+        return "unsure"
+    return "read"
+
+
 def read_form(grey_half: np.ndarray, grey: np.ndarray, thresholds: FormThresholds = FormThresholds(),
               template: Template | None = None) -> FormResult | None:
-    """The form's fields where the page is a page of *template* (PA1 by default); None where it is not.
+    """The form's fields where the page is a page of *template* (else of any known template, the one whose
+    anchors, page code and boxes it fits); None where it is none's.
 
     *grey_half* finds the anchors quickly; the fields are read from the full-resolution *grey*.
     """
     start = time.perf_counter()
-    t = template or load_template()
-    reg_half = register(grey_half, t)
-    if reg_half is None:
+    found = identify(grey_half, [template] if template is not None else all_templates())
+    if found is None:
         return None
-    reg = reg_half.scaled(grey.shape[1] / grey_half.shape[1])
-    page = page_number(grey, reg, t)
+    t, page = found.template, found.page
+    reg = found.registration.scaled(grey.shape[1] / grey_half.shape[1])
     result = FormResult(template=f"{t.name} {t.version}", page=page, anchors=reg.anchors_found)
     spec = t.pages.get(page)
     reasons: list[str] = []
-    result.fields = read_fields(grey, reg, spec.fields, thresholds) if spec else {}
+    fields = read_fields(grey, reg, spec.fields, thresholds) if spec else {}
+    result.fields = {name: r.model_copy(update={"status": status_of(r, thresholds)}) for name, r in fields.items()}
     for r in result.fields.values():
-        if not r.empty and (r.confidence < thresholds.min_field_confidence.value or not r.valid):
+        if r.status in ("unsure", "invalid"):
             reasons.append("form.field_unreadable")
     result.reasons = list(dict.fromkeys(reasons))
     result.ms = round((time.perf_counter() - start) * 1000, 1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from svs.forms.template import Template
+from svs.forms.template import FormField, Template
 
 #: An anchor's side may read 0.6 to 1.6 times its printed size (scanner scaling, ink spread).
 SIZE_TOLERANCE = (0.6, 1.6)
@@ -40,25 +40,35 @@ class Registration:
         return Registration(np.diag([factor, factor, 1.0]) @ self.matrix, self.anchors_found)
 
 
-def _squares(grey: np.ndarray, side_px: float) -> list[tuple[float, float]]:
-    """Centres of dark, filled, square blobs about *side_px* wide."""
+Blobs = tuple[np.ndarray, np.ndarray]  # connected components of the page's ink: stats, centroids
+
+
+def ink_blobs(grey: np.ndarray) -> Blobs:
+    """The page's ink as connected components (Otsu threshold): found once, matched against every template."""
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return stats, centroids
+
+
+def _squares(blobs: Blobs, side_px: float) -> list[tuple[float, float]]:
+    """Centres of dark, filled, square blobs about *side_px* wide."""
+    stats, centroids = blobs
     lo, hi = side_px * SIZE_TOLERANCE[0], side_px * SIZE_TOLERANCE[1]
     out = []
-    for i in range(1, n):
+    for i in range(1, len(stats)):
         _, _, w, h, area = stats[i]
         if lo <= w <= hi and lo <= h <= hi and 0.75 <= w / h <= 1.33 and area >= MIN_FILL * w * h:
             out.append((float(centroids[i][0]), float(centroids[i][1])))
     return out
 
 
-def register(grey: np.ndarray, template: Template) -> Registration | None:
-    """The template's registration on *grey*, or None where fewer than two anchors are where they belong."""
+def register(grey: np.ndarray, template: Template, blobs: Blobs | None = None) -> Registration | None:
+    """The template's registration on *grey*, or None where fewer than two anchors are where they belong.
+    *blobs*: the page's :func:`ink_blobs`, where they were found already."""
     h, w = grey.shape[:2]
     page_w, page_h = template.page_mm
     px_per_mm = min(w / page_w, h / page_h)
-    found = _squares(grey, template.anchors.size * px_per_mm)
+    found = _squares(blobs if blobs is not None else ink_blobs(grey), template.anchors.size * px_per_mm)
     if len(found) < 2:
         return None
     src, dst = [], []
@@ -115,3 +125,60 @@ def page_number(grey: np.ndarray, reg: Registration, template: Template) -> int:
         if float(cell.mean()) < 128:
             number |= 1 << bit
     return number
+
+
+#: A printed box edge is a dip of at least this many grey levels below the paper around it.
+EDGE_DIP = 30
+#: Share of the page's sampled field boxes that must be where the template prints them for the page to be its.
+MIN_BOX_FIT = 0.6
+_EDGE_PX_PER_MM = 6.0
+
+
+def _edges_present(grey: np.ndarray, reg: Registration, box: tuple[float, float, float, float]) -> int:
+    """How many of a character box's four printed edges are where the template puts them (a dark line across a
+    band of 1.2 mm either side of each edge, averaged along the edge)."""
+    x, y, w, h = box
+    m = 1.2
+    patch = warp(grey, reg, (x - m, y - m, w + 2 * m, h + 2 * m), _EDGE_PX_PER_MM).astype(np.float32)
+    k = _EDGE_PX_PER_MM
+    inner = (slice(round(m * k), round((m + h) * k)), slice(round(m * k), round((m + w) * k)))
+    profiles = [patch[inner[0], : round(2 * m * k)].mean(axis=0),  # across the left edge
+                patch[inner[0], -round(2 * m * k):].mean(axis=0),  # the right
+                patch[: round(2 * m * k), inner[1]].mean(axis=1),  # the top
+                patch[-round(2 * m * k):, inner[1]].mean(axis=1)]  # the bottom
+    return sum(1 for p in profiles if p.size and float(np.median(p) - p.min()) >= EDGE_DIP)
+
+
+def box_fit(grey: np.ndarray, reg: Registration, fields: list[FormField]) -> float:
+    """The share of the fields' first and last character boxes printed where the template puts them (three of
+    four edges found): whether the registered page is this template's page, not another form's with anchors in
+    similar corners."""
+    boxes = [f.box(i) for f in fields for i in sorted({0, f.boxes - 1})]
+    if not boxes:
+        return 0.0
+    return sum(_edges_present(grey, reg, b) >= 3 for b in boxes) / len(boxes)
+
+
+@dataclass(frozen=True)
+class Identified:
+    template: Template
+    registration: Registration
+    page: int
+    fit: float
+
+
+def identify(grey: np.ndarray, templates: list[Template]) -> Identified | None:
+    """Which template's page *grey* is: its anchors registered, its page code read and its boxes where that page
+    prints them; the best fit of at least :data:`MIN_BOX_FIT`, else None."""
+    best: Identified | None = None
+    blobs = ink_blobs(grey)
+    for t in templates:
+        reg = register(grey, t, blobs)
+        if reg is None:
+            continue
+        page = page_number(grey, reg, t)
+        spec = t.pages.get(page)
+        fit = box_fit(grey, reg, spec.fields) if spec else 0.0
+        if fit >= MIN_BOX_FIT and (best is None or fit > best.fit):
+            best = Identified(t, reg, page, fit)
+    return best

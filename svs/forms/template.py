@@ -1,12 +1,15 @@
-"""Form templates: the geometry of a printed form, kept as data in ``models/templates/<name>.json``.
+"""Form templates: the geometry of a printed form, kept as data: ``<name>.json`` in the folder named by
+``SVS_TEMPLATES_DIR`` (an office's own forms), then in ``models/templates`` (the built-in ones: PA1, the default,
+and HMPO-B).
 
-One file describes a form for both sides: ``fixtures/generate.py`` prints the form from it and the reader finds
+One file describes a form for both sides: :mod:`svs.forms.render` prints the form from it and the reader finds
 the anchors, the page code, the reference barcode and every field's character boxes from it. Coordinates are
 millimetres from the top left corner of the page.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +91,18 @@ class PageSpec(_Model):
     fields: list[FormField]
 
 
+class Printed(_Model):
+    """The words printed on each page besides the fields (:mod:`svs.forms.render`)."""
+
+    heading: str = ""
+    heading_at: tuple[float, float] = (20.0, 15.0)
+    subheading: str = ""  # may name {page} and {pages}
+    subheading_at: tuple[float, float] = (20.0, 27.0)
+    notes: str = ""  # a paragraph under the last field
+    margin: float = 20.0
+    notes_width: int = 70  # characters a line of the notes holds
+
+
 class Template(_Model):
     name: str
     version: str
@@ -96,16 +111,53 @@ class Template(_Model):
     page_code: PageCode
     reference: Reference
     pages: dict[int, PageSpec] = Field(default_factory=dict)
+    printed: Printed = Field(default_factory=Printed)
+
+    @property
+    def key(self) -> str:
+        """The name a template file has (``svs form template KEY``): its name, lower case."""
+        return self.name.lower()
 
 
-def template_path(name: str = "pa1") -> Path:
-    """Where a template's file is; the name is a file stem, never a path."""
+DEFAULT_TEMPLATE = "pa1"
+ENV = "SVS_TEMPLATES_DIR"
+
+
+def template_dirs() -> list[Path]:
+    """Where templates are looked for, first match wins: ``SVS_TEMPLATES_DIR``, then the built-in ones."""
+    own = os.environ.get(ENV)
+    return ([Path(own)] if own else []) + [models_dir() / "templates"]
+
+
+def template_path(name: str = DEFAULT_TEMPLATE) -> Path:
+    """Where a template's file is; the name is a file stem, never a path. KeyError where no folder has it."""
     if not re.fullmatch(r"[a-z0-9_-]{1,40}", name):
         raise ValueError("template names are lower-case letters, digits, '-' and '_'")
-    return models_dir() / "templates" / f"{name}.json"
+    for folder in template_dirs():
+        path = folder / f"{name}.json"
+        if path.is_file():
+            return path
+    raise KeyError(name)
 
 
-@lru_cache(maxsize=8)
-def load_template(name: str = "pa1") -> Template:
-    """A template from ``models/templates``."""
-    return Template.model_validate_json(template_path(name).read_text(encoding="utf-8"))
+def template_names() -> list[str]:
+    """Every template that can be loaded, the default first."""
+    names = {p.stem for folder in template_dirs() if folder.is_dir() for p in folder.glob("*.json")
+             if re.fullmatch(r"[a-z0-9_-]{1,40}", p.stem)}
+    return sorted(names, key=lambda n: (n != DEFAULT_TEMPLATE, n))
+
+
+@lru_cache(maxsize=16)
+def _load(path: Path, mtime_ns: int) -> Template:
+    return Template.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def load_template(name: str = DEFAULT_TEMPLATE) -> Template:
+    """A template by name (:func:`template_path`)."""
+    path = template_path(name)
+    return _load(path, path.stat().st_mtime_ns)
+
+
+def all_templates() -> list[Template]:
+    """Every template, the default first: a page is read by the first whose anchors and boxes it fits."""
+    return [load_template(n) for n in template_names()]

@@ -19,7 +19,7 @@ from kubernetes_validate import utils as k8s
 from typer.testing import CliRunner
 
 from svs.cli import app
-from workers.config import QUEUE
+from workers.lanes import QUEUES
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 OVERLAYS = ("rabbitmq", "redis")
@@ -67,17 +67,19 @@ def test_every_kubernetes_resource_is_valid_against_the_kubernetes_schemas(overl
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_the_keda_scaler_is_valid_and_watches_the_actors_queue(overlay: str) -> None:
+def test_the_keda_scaler_is_valid_and_watches_both_lanes_queues(overlay: str) -> None:
     docs = build(DEPLOY / "k8s" / "overlays" / overlay)
     keda = [d for d in docs if d["apiVersion"].startswith("keda.sh/")]
     for d in keda:
         jsonschema.validate(d, KEDA)
     [scaler] = by_kind(docs, "ScaledObject").values()
     assert scaler["spec"]["scaleTargetRef"]["name"] in by_kind(docs, "Deployment")
-    [trigger] = scaler["spec"]["triggers"]
-    assert trigger["authenticationRef"]["name"] in by_kind(docs, "TriggerAuthentication")
-    watched = trigger["metadata"].get("queueName") or trigger["metadata"].get("listName")
-    assert watched == (QUEUE if trigger["type"] == "rabbitmq" else f"dramatiq:{QUEUE}")
+    watched = set()
+    for trigger in scaler["spec"]["triggers"]:
+        assert trigger["authenticationRef"]["name"] in by_kind(docs, "TriggerAuthentication")
+        name = trigger["metadata"].get("queueName") or trigger["metadata"].get("listName")
+        watched.add(name if trigger["type"] == "rabbitmq" else name.removeprefix("dramatiq:"))
+    assert watched == set(QUEUES.values())  # the lanes' queues (workers.lanes), each scaled on
 
 
 def test_the_keda_schema_refuses_a_field_it_does_not_know() -> None:

@@ -54,9 +54,30 @@ def test_an_unreadable_marker_is_flagged_and_the_pages_after_it_are_not_merged()
 
 
 def test_the_form_first_page_without_a_readable_reference_is_reference_missing() -> None:
-    out = _walk([PageMarks([_code(REF_A)]), PageMarks(form_page=1), PageMarks(form_page=2)])
+    out = _walk([PageMarks([_code(REF_A)]), PageMarks(form_page=1, form_template="PA1", reference_page=1),
+                 PageMarks(form_page=2, form_template="PA1", reference_page=1)])
     assert out[1].reasons == ["form.reference_missing"] and out[1].application_id is None
     assert out[2].reasons == ["batch.application_unknown"] and out[2].application_id is None
+
+
+def test_another_offices_form_has_its_own_reference_and_separator() -> None:
+    hmpo = "HMPO-36-7668029"
+    out = _walk([PageMarks([_code(hmpo)], form_page=1, form_template="HMPO-B", reference_page=1),
+                 PageMarks(form_page=2, form_template="HMPO-B", reference_page=1),
+                 PageMarks([_code("HMPO-SEPARATOR")]), PageMarks([_code(REF_A)])])
+    assert [s.application_id for s in out] == [hmpo, hmpo, None, REF_A]
+    assert [s.role for s in out] == ["reference", "page", "separator", "reference"]
+    # a PA1 reference printed on an HMPO-B page is not that form's reference
+    [odd] = _walk([PageMarks([_code(REF_A)], form_page=1, form_template="HMPO-B", reference_page=1)])
+    assert odd.application_id is None and odd.reasons == ["form.reference_missing"]
+
+
+def test_a_batchs_own_reference_pattern_replaces_the_forms() -> None:
+    marks = [PageMarks([_code("ACME/004211")]), PageMarks(), PageMarks([_code(REF_A)])]
+    out = assign("b1", marks, [(f"{i:064x}", None) for i in range(3)], ["0001", "0002", "0003"],
+                 reference_pattern=r"ACME/[0-9]{6}")
+    assert [s.application_id for s in out] == ["ACME/004211", "ACME/004211", "ACME/004211"]
+    assert [s.application_id for s in _walk(marks)] == [None, None, REF_A]
 
 
 def test_unknown_patches_are_unreadable_markers_and_other_barcodes_are_not_references() -> None:
@@ -122,7 +143,7 @@ def test_a_form_read_on_the_page_is_part_of_the_item_result(applications_run) ->
     first = outcome.results[0]
     assert first.form is not None and first.form.page == 1
     assert first.form.fields["surname"].value == "BLACKWOOD"
-    assert first.provenance.models["form_template"] == "PA1 2026.1"
+    assert first.provenance.models["form_template"] == "PA1 2026.1, HMPO-B 2026.1"
 
 
 def test_a_file_already_seen_in_another_batch_is_a_duplicate_and_a_rerun_is_not(sample_batch: Path,
