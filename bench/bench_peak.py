@@ -98,6 +98,9 @@ def _consume(url: str, run: Run, stop: threading.Event) -> None:
             run.arrived(m["batch_id"], m["item_id"], time.time())
             if stop.is_set():
                 break
+    except Exception:  # the queues purged under it at the end of the run
+        if not stop.is_set():
+            raise
     finally:
         channel.close()
 
