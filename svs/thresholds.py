@@ -57,6 +57,13 @@ class PageThresholds:
     min_ink_coverage: Threshold = Threshold(
         0.002, "under 0.2% of the page inked: blank sheet or back side (a sparse form is about 3%)"
     )
+    max_lid_band: Threshold = Threshold(
+        0.05,
+        "over 5% of the page's height (or width) along one side shows the scanner's lid, not paper: an even band "
+        "from the edge inwards, lighter or darker than the paper by 8 levels or more: the page slid on the glass "
+        "(its other side is cut, perhaps in a margin where no ink runs off). A scanner's own black border is a few "
+        "mm: well under 5%",
+    )
     max_edge_ink: Threshold = Threshold(
         0.04,
         "over 4% of the outer 1% band of a side inked (solid scanner borders excluded): content runs off the "

@@ -129,6 +129,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
     skew = estimate_skew(small) if ink_coverage > 0.0005 else None
 
     edge_ink = _edge_ink(ink)
+    lid = _lid_bands(work, p50)
 
     reasons: list[str] = []
     blank = ink_coverage < t.min_ink_coverage.value
@@ -151,7 +152,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         reasons.append("page.blurred")
     if skew is not None and abs(skew) > t.max_skew_deg.value:
         reasons.append("page.skewed")
-    if not blank and max(edge_ink.values()) > t.max_edge_ink.value:
+    if not blank and (max(edge_ink.values()) > t.max_edge_ink.value or max(lid.values()) > t.max_lid_band.value):
         reasons.append("page.cropped")
 
     measures: dict[str, float | None] = {
@@ -169,6 +170,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "skew_deg": skew,
         "edge_ink": round(max(edge_ink.values()), 4),
         **{f"edge_ink_{side}": round(v, 4) for side, v in edge_ink.items()},
+        "lid_band": round(max(lid.values()), 4),
     }
     thresholds = {
         "min_dpi": t.min_dpi.value,
@@ -180,6 +182,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "max_skew_deg": t.max_skew_deg.value,
         "min_ink_coverage": t.min_ink_coverage.value,
         "max_edge_ink": t.max_edge_ink.value,
+        "max_lid_band": t.max_lid_band.value,
     }
     return QualityResult(ok=not reasons, reasons=reasons, measures=measures, thresholds=thresholds)
 
@@ -229,6 +232,34 @@ def _edge_ink(ink: np.ndarray) -> dict[str, float]:
         keep = rows[fill < 0.8]
         out[side] = float(keep.mean()) if keep.size else 0.0
     return out
+
+
+#: A row of the lid is even: its grey levels' spread stays under this (a scanner's noise), and it differs from the
+#: paper's median by at least LID_STEP levels (a white lid over cream or grey paper, or a black one).
+LID_EVEN_STD = 4.0
+LID_STEP = 8
+
+
+#: The side opposite a lid band must show (almost) none: a page that slid shows the lid on one side only, while a
+#: card or a page photographed on a desk shows the desk all round.
+LID_OPPOSITE_MAX = 0.02
+OPPOSITE = {"top": "bottom", "bottom": "top", "left": "right", "right": "left"}
+
+
+def _lid_bands(work: np.ndarray, paper: int) -> dict[str, float]:
+    """For each side, the share of the page's height or width that an even band unlike the paper covers, from
+    that side inwards, where the opposite side shows none: the scanner's lid showing where the page slid off the
+    glass (0 for a side whose opposite shows background too)."""
+    h, w = work.shape
+    rows = work.astype(np.float32)
+    out: dict[str, float] = {}
+    for side, lines, length in (("top", rows, h), ("bottom", rows[::-1], h), ("left", rows.T, w),
+                                ("right", rows.T[::-1], w)):
+        means, stds = lines.mean(axis=1), lines.std(axis=1)
+        lid = (stds <= LID_EVEN_STD) & (np.abs(means - paper) >= LID_STEP) & (np.abs(means - means[0]) <= LID_STEP)
+        band = int(np.argmin(lid)) if not lid.all() else len(lid)
+        out[side] = band / length
+    return {side: v if out[OPPOSITE[side]] <= LID_OPPOSITE_MAX else 0.0 for side, v in out.items()}
 
 
 def deskew(grey: np.ndarray, angle_deg: float | None) -> np.ndarray:

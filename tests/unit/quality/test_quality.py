@@ -131,3 +131,47 @@ def test_large_type_blurred_as_much_as_small_type_is_blurred() -> None:
     blurred = cv2.GaussianBlur(sharp, (0, 0), 2.8)  # 0.24 mm: big strokes keep a high second derivative (103)
     q = measure(QualityInput(blurred, 1.0, 300), 2480, 3508)
     assert "page.blurred" in q.reasons, q.measures
+
+
+def _letter(paper: int, rng: np.random.Generator) -> np.ndarray:
+    """A letter in 12 pt with wide margins on *paper*-grey paper, with a scanner's noise."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (2480, 3508), paper)
+    d = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 50)
+    for k in range(20):
+        d.text((420, 700 + k * 80), "we confirm the account holder named below at this address", font=font, fill=25)
+    noisy = np.asarray(page, np.float32) + rng.normal(0, 2.0, (3508, 2480))
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("lid", "side"), [(250, "top"), (20, "left"), (250, "right"), (20, "bottom")])
+def test_a_page_slid_off_the_glass_is_cropped_where_its_cut_falls_in_a_margin(lid: int, side: str) -> None:
+    rng = np.random.default_rng(11)
+    page = _letter(232, rng)  # cream paper
+    cut = 400  # 11-16% of the page off the glass, within the cut side's margin: no ink runs into the edge
+    out = np.clip(lid + rng.normal(0, 1.0, page.shape), 0, 255).astype(np.uint8)  # the lid, with sensor noise
+    if side == "top":
+        out[cut:] = page[: -cut]  # the bottom slid off: the lid shows at the top
+    elif side == "bottom":
+        out[:-cut] = page[cut:]
+    elif side == "left":
+        out[:, cut:] = page[:, : -cut]
+    else:
+        out[:, :-cut] = page[:, cut:]
+    q = measure(QualityInput(out, 1.0, 300), 2480, 3508)
+    assert "page.cropped" in q.reasons and q.measures["lid_band"] > 0.1, q.measures
+    if lid > 128:  # nothing ran off the edge: only the white lid tells (a black one darkens the other edges' bands)
+        assert q.measures["edge_ink"] <= 0.04
+
+
+def test_a_page_with_wide_margins_or_a_scanners_thin_black_border_is_not_cropped() -> None:
+    rng = np.random.default_rng(12)
+    page = _letter(247, rng)  # the bottom third is an empty margin: paper, not lid
+    assert "page.cropped" not in measure(QualityInput(page, 1.0, 300), 2480, 3508).reasons
+    bordered = page.copy()
+    bordered[:60] = 18  # a scanner's black border, 5 mm
+    bordered[:, :40] = 18
+    q = measure(QualityInput(bordered, 1.0, 300), 2480, 3508)
+    assert "page.cropped" not in q.reasons and q.measures["lid_band"] < 0.05, q.measures
