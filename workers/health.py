@@ -27,9 +27,17 @@ _last_beat: float | None = None
 
 
 def taking_work(now: float | None = None) -> bool:
-    """Whether this process takes new messages: yes until its first beat, then while its beat is on time."""
+    """Whether this process takes new messages: yes until its heartbeat thread's first beat, then while its beat
+    is on time."""
     last = _last_beat
     return last is None or (time.monotonic() if now is None else now) - last <= BEHIND_AFTER_S
+
+
+def on_time(beaten: bool = True) -> None:
+    """The heartbeat thread (workers.metrics) beat just now; ``beaten=False``: it stopped (the worker shuts down),
+    and the process no longer judges itself by it."""
+    global _last_beat
+    _last_beat = time.monotonic() if beaten else None
 
 
 def heartbeat_path() -> Path:
@@ -38,12 +46,10 @@ def heartbeat_path() -> Path:
 
 def beat(path: Path | None = None) -> None:
     """Record that this process is alive, atomically (a reader never sees half a file)."""
-    global _last_beat
     path = path or heartbeat_path()
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(f"{time.time():.3f} {os.getpid()}\n")
     os.replace(tmp, path)
-    _last_beat = time.monotonic()
 
 
 def liveness(path: Path | None = None, max_age_s: float = 60.0) -> dict[str, Any]:

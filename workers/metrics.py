@@ -113,33 +113,39 @@ class SvsMetrics(Middleware):
             if not threads or all(t.is_alive() for t in threads):
                 try:
                     health.beat()
+                    health.on_time()
                 except OSError as exc:
                     log.error("heartbeat not written", extra={"error": type(exc).__name__})
             self._stop.wait(health.HEARTBEAT_S)
+        health.on_time(False)
 
     def _queues(self) -> None:
         """Each lane's depth and oldest message into the gauges; finished minutes into the throughput ledger."""
         stores: dict[str, Any] = {}
-        while not self._stop.wait(health.HEARTBEAT_S):
-            try:
-                for url in list(throughput.LEDGER.counts):
-                    stores.setdefault(url, open_store(url))
-                throughput.LEDGER.flush(stores)
-            except Exception as exc:  # noqa: BLE001 - statistics must never stop a worker
-                log.warning("throughput not recorded", extra={"error": type(exc).__name__})
-            if not _metrics:
-                continue
-            try:
-                lanes = health.lane_depths(self.broker_url)
-            except Exception as exc:  # noqa: BLE001
-                _metrics["errors"].labels("broker", type(exc).__name__).inc()
-                continue
-            for state in ("ready", "delayed", "dead"):
-                _metrics["depth"].labels(state).set(sum(d[state] for d in lanes.values()))
-                for lane, d in lanes.items():
-                    _metrics["lane_depth"].labels(lane, state).set(d[state])
+        while not self._stop.is_set():
+            self._queue_stats(stores)
+            self._stop.wait(health.HEARTBEAT_S)
+
+    def _queue_stats(self, stores: dict[str, Any]) -> None:
+        try:
+            for url in list(throughput.LEDGER.counts):
+                stores.setdefault(url, open_store(url))
+            throughput.LEDGER.flush(stores)
+        except Exception as exc:  # noqa: BLE001 - statistics must never stop a worker
+            log.warning("throughput not recorded", extra={"error": type(exc).__name__})
+        if not _metrics:
+            return
+        try:
+            lanes = health.lane_depths(self.broker_url)
+        except Exception as exc:  # noqa: BLE001
+            _metrics["errors"].labels("broker", type(exc).__name__).inc()
+            return
+        for state in ("ready", "delayed", "dead"):
+            _metrics["depth"].labels(state).set(sum(d[state] for d in lanes.values()))
             for lane, d in lanes.items():
-                _metrics["lane_oldest"].labels(lane).set(d["oldest_s"] or 0.0)
+                _metrics["lane_depth"].labels(lane, state).set(d[state])
+        for lane, d in lanes.items():
+            _metrics["lane_oldest"].labels(lane).set(d["oldest_s"] or 0.0)
 
     def after_process_message(self, broker: dramatiq.Broker, message: MessageProxy, *,
                               result: Any = None, exception: BaseException | None = None) -> None:

@@ -61,11 +61,21 @@ def test_a_finished_batch_is_checked_again_for_rescans_spread_over_the_recheck_p
     assert kept.rows == batch_rows(store)
 
 
-def test_a_folder_that_is_not_a_batch_id_is_left_out_with_one_log_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    store = DirStore(tmp_path)
-    _finished(store, "done-1")
-    (tmp_path / "batches" / "odd name").mkdir()
-    kept = BatchList(store)
-    for now in (0.0, 2.0, 4.0):
-        assert [r["batch_id"] for r in kept.refresh(now=now)] == ["done-1"]
-    assert capsys.readouterr().err.count("not a batch id") == 1
+def test_a_folder_that_is_not_a_batch_id_is_left_out_with_one_log_line(tmp_path: Path) -> None:
+    import logging
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("svs.batchlist")
+    logger.addHandler(handler)
+    try:
+        store = DirStore(tmp_path)
+        _finished(store, "done-1")
+        (tmp_path / "batches" / "odd name").mkdir()
+        kept = BatchList(store)
+        for now in (0.0, 2.0, 4.0):
+            assert [r["batch_id"] for r in kept.refresh(now=now)] == ["done-1"]
+    finally:
+        logger.removeHandler(handler)
+    assert sum("not a batch id" in line for line in lines) == 1
