@@ -18,6 +18,7 @@ from svs.intake import EXTENSIONS, sha256_hex, sniff
 from svs.pipeline import Options
 from svs.schema import Priority, SubmittedBatch, SubmittedItem
 from svs.storage import open_store
+from workers.channels import reaching
 from workers.config import WorkerSettings
 from workers.config import broker_url as configured_broker_url
 from workers.lanes import QUEUES
@@ -59,7 +60,8 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None, opti
     options = dataclasses.replace(options, priority=lane)
     store = open_store(store_url)
     store.check()
-    backlog = Backlog(waiting(actors.process.broker, configured_broker_url()), rate(store))
+    with reaching():  # a broker that does not answer: one line, exit 1, nothing of the batch stored
+        backlog = Backlog(waiting(actors.process.broker, configured_broker_url()), rate(store))
     backlog.check(lane, len(batch.items), WorkerSettings.from_env().backlog_limit)
     planned = rescans.plan(store, batch)  # reading only: a refused rescan stores nothing
     claim_batch_id(store, batch)
@@ -91,6 +93,7 @@ def submit_batch(path: Path, store_url: str, broker_url: str | None = None, opti
     except ObjectConflict:
         raise BatchIdConflict("this batch id is already used in the store by a batch of other files") from None
     actor = actors.ACTORS[lane]
-    for item in batch.items:
-        actor.send(batch_id=batch.batch_id, item_id=item.item_id, store_url=store.url)
+    with reaching():  # lost while sending: submitting again sends the rest (items done are recognised)
+        for item in batch.items:
+            actor.send(batch_id=batch.batch_id, item_id=item.item_id, store_url=store.url)
     return Submitted(batch.batch_id, len(batch.items), lane, backlog)

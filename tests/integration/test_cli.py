@@ -235,6 +235,15 @@ def test_a_dead_broker_is_one_clear_line_without_its_credentials(command: list[s
     assert "Traceback" not in p.stderr and "secret-pw" not in p.stderr and len(p.stderr.splitlines()) <= 2
 
 
+@pytest.mark.parametrize("url", ["amqp://guest:secret-pw@127.0.0.1:1/", "redis://:secret-pw@127.0.0.1:1/0"])
+def test_submitting_to_a_dead_broker_is_one_clear_line_and_stores_nothing(url: str, sample_batch: Path,
+                                                                          tmp_path: Path) -> None:
+    p = svs("submit", str(sample_batch), "--store", str(tmp_path / "s"), "--broker", url)
+    assert p.returncode == 1 and "broker.unreachable" in p.stderr and "secret-pw" not in p.stderr
+    assert "Traceback" not in p.stderr and len(p.stderr.splitlines()) <= 2
+    assert not [f for f in (tmp_path / "s").rglob("*") if f.is_file()]  # refused before anything was stored
+
+
 def test_a_report_file_is_readable_by_its_owner_only(sample_batch: Path, tmp_path: Path) -> None:
     target = tmp_path / "r.html"
     target.write_text("old")

@@ -78,10 +78,10 @@ def _drain(broker_url: str, messages: list[dict[str, Any]], n: int, timeout: flo
     collect(broker_url, lambda m: False, timeout=2, into=messages)  # anything late would be a duplicate
 
 
-def test_workers_killed_with_sigkill_three_times_in_a_200_item_batch_lose_nothing_and_repeat_nothing(
+def test_workers_killed_with_sigkill_three_times_in_a_150_item_batch_lose_nothing_and_repeat_nothing(
     any_broker: str, s3_endpoint: str, s3_store_url: str, gen, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
-    n = 200
+    n = 150  # the three kills fall within the first 135 items
     batch = gen.distinct_pages(tmp_path / "batch", n)
     env = worker_env(any_broker, s3_endpoint)
     sink = f"t{uuid.uuid4().hex[:8]}.sink"  # a second consumer, with a queue of its own

@@ -30,22 +30,22 @@ def _batch(sample_batch: Path, root: Path, batch_id: str, priority: str = "norma
 def test_urgent_items_are_taken_before_a_normal_backlog_by_a_real_worker(
         any_broker: str, s3_endpoint: str, s3_store_url: str, sample_batch: Path, tmp_path: Path) -> None:
     env = worker_env(any_broker, s3_endpoint)
-    for n in range(3):  # 30 normal items waiting before the urgent batch arrives
+    for n in range(2):  # 20 normal items waiting before the urgent batch arrives
         submit(_batch(sample_batch, tmp_path, f"normal-{n}"), s3_store_url, env, *FAULT_OPTIONS)
     submit(_batch(sample_batch, tmp_path, "urgent-0", "urgent"), s3_store_url, env, *FAULT_OPTIONS)
     waiting = health.lane_depths(any_broker)
-    assert waiting["urgent"]["ready"] == 10 and waiting["normal"]["ready"] == 30
+    assert waiting["urgent"]["ready"] == 10 and waiting["normal"]["ready"] == 20
     assert waiting["normal"]["oldest_s"] >= waiting["urgent"]["oldest_s"] >= 0
     worker = Worker(env, processes=1, threads=1, log=tmp_path / "worker.log")
     try:
-        messages = collect(any_broker, lambda m: len(summaries(m)) >= 4, timeout=240)
+        messages = collect(any_broker, lambda m: len(summaries(m)) >= 3, timeout=240)
     finally:
         worker.stop()
     order = [(m["batch_id"], m["priority"]) for m in items(messages)]
-    assert len(order) == 40 and len(set(m["item_id"] + m["batch_id"] for m in items(messages))) == 40
+    assert len(order) == 30 and len(set(m["item_id"] + m["batch_id"] for m in items(messages))) == 30
     assert all(p == ("urgent" if b == "urgent-0" else "normal") for b, p in order)
     last_urgent = max(i for i, (b, _) in enumerate(order) if b == "urgent-0")
-    # urgent first, the normal lane keeping its fifth: without lanes the last urgent item would be the 40th
+    # urgent first, the normal lane keeping its fifth: without lanes the last urgent item would be the 30th
     assert last_urgent < 16, order
     assert sum(b != "urgent-0" for b, _ in order[:last_urgent]) >= 1  # the normal lane was not starved
 

@@ -146,7 +146,7 @@ def test_absurd_shapes_and_counts_are_refused_or_handled(tmp_path: Path) -> None
     assert exc.value.code == "input.too_large"
 
 
-ATHERIS_RUNS = {"images": 3000, "pdf": 40, "mrz": 20000, "manifest": 3000}
+ATHERIS_RUNS = {"images": 3000, "pdf": 25, "mrz": 20000, "manifest": 3000}
 
 
 @pytest.mark.parametrize("target", sorted(ATHERIS_RUNS))
