@@ -141,10 +141,17 @@ def template_path(name: str = DEFAULT_TEMPLATE) -> Path:
 
 
 def template_names() -> list[str]:
-    """Every template that can be loaded, the default first."""
-    names = {p.stem for folder in template_dirs() if folder.is_dir() for p in folder.glob("*.json")
+    """Every template that can be loaded, the default first. Read once per state of the folders (a page asks for
+    them; a folder's modification time changes when a template is added or removed)."""
+    folders = tuple(template_dirs())
+    return list(_names(folders, tuple(f.stat().st_mtime_ns if f.is_dir() else 0 for f in folders)))
+
+
+@lru_cache(maxsize=8)
+def _names(folders: tuple[Path, ...], mtimes: tuple[int, ...]) -> tuple[str, ...]:
+    names = {p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.json")
              if re.fullmatch(r"[a-z0-9_-]{1,40}", p.stem)}
-    return sorted(names, key=lambda n: (n != DEFAULT_TEMPLATE, n))
+    return tuple(sorted(names, key=lambda n: (n != DEFAULT_TEMPLATE, n)))
 
 
 @lru_cache(maxsize=16)
