@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup system system-test run test services lint bench schema clean
+.PHONY: setup system system-test run test services lint bench schema clean train-icr bench-icr
 
 setup: system $(STAMP)
 
@@ -47,6 +47,16 @@ schema: setup
 
 bench: setup
 	$(VENV)/bin/python bench/bench_pipeline.py
+
+# the boxed-character recogniser: Debian's handwriting fonts and PyTorch (CPU) for training only
+train-icr: setup
+	@scripts/install-system-packages.sh system-packages-train.txt
+	$(VENV)/bin/pip install -q -e '.[train]'
+	$(VENV)/bin/python models/train_icr.py
+
+bench-icr: setup
+	@scripts/install-system-packages.sh system-packages-train.txt
+	$(VENV)/bin/python bench/bench_icr.py
 
 clean:
 	rm -rf $(VENV) svs-data .pytest_cache .mypy_cache .ruff_cache

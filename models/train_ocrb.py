@@ -225,7 +225,7 @@ def main() -> None:
     out: Path = args.out
     probe = out.with_name(f".{out.name}.tmp.npz")
     np.savez_compressed(probe, **weights, version=np.array("probe"))
-    acc = float((Recogniser(probe).proba(xt).argmax(axis=1) == yt).mean())  # measured by the numpy inference
+    acc = float((Recogniser(probe, (24, 16)).proba(xt).argmax(axis=1) == yt).mean())  # measured by the numpy inference
     probe.unlink()
     version = f"ocrb-cnn-2 seed{args.seed} docs{args.docs} epochs{args.epochs} width{args.width} acc{acc:.4f}"
     np.savez_compressed(out, **weights, version=np.array(version))

@@ -517,15 +517,21 @@ def form_read(
     files: FilesArg,
     template: Annotated[str | None, typer.Option(help="Read as this template's page (default: whichever fits)")
                         ] = None,
+    reader: Annotated[str, typer.Option(help="icr: svs's own boxed-character recogniser; tesseract: the "
+                                             "Tesseract baseline")] = "icr",
     as_json: JsonOpt = False,
 ) -> None:
     """Read form pages: which form and page each is, and each field's value, confidence and status."""
     from svs.forms.commands import read_file
+    from svs.forms.read import READERS
 
     if template is not None:
         _template(template)
+    if reader not in READERS:
+        err.print(f"--reader is one of {', '.join(READERS)}")
+        raise typer.Exit(EXIT_USAGE)
     for path in files:
-        line = read_file(path, template)
+        line = read_file(path, template, reader=reader)
         if as_json:
             _emit(line)
             continue
@@ -536,7 +542,9 @@ def form_read(
         out.print(f"[bold]{_literal(str(path))}[/]: {escape(line['template'])} page {line['page']} ({line['ms']} ms)")
         for name, f in line["fields"].items():
             value = "" if f["value"] is None else _literal(f["value"])
-            out.print(f"  {escape(name):22s} {f['status']:8s} {f['confidence']:.2f}  {value}")
+            crossed = f"  (crossed out: box {', '.join(str(i + 1) for i in f['crossed_out'])})" \
+                if f.get("crossed_out") else ""
+            out.print(f"  {escape(name):22s} {f['status']:8s} {f['confidence']:.2f}  {value}{crossed}")
 
 
 @app.command()

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from svs.engines import tesseract
+from svs.forms import icr
 from svs.forms.template import template_names, template_path
 from svs.mrz.ocr import MODEL_FILE, models_dir
 from svs.photo import detector
@@ -70,6 +71,7 @@ def lock_digest() -> str:
 def model_digests() -> dict[str, str]:
     return {
         "mrz_reader": files_digest([models_dir() / MODEL_FILE]),
+        "form_reader": files_digest([models_dir() / icr.MODEL_FILE]),
         "face_detector": files_digest(detector.model_files()),
         "ocr": files_digest(tesseract.model_files()),
         "form_template": files_digest([template_path(n) for n in template_names()]),  # every form a page may be

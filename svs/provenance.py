@@ -11,6 +11,7 @@ import cv2
 from svs import __version__
 from svs.digests import digests, lock_digest
 from svs.engines import passporteye, pdfium, tesseract, zxing
+from svs.forms import icr
 from svs.forms.template import all_templates
 from svs.mrz import reader as svs_reader
 from svs.photo import detector
@@ -25,6 +26,14 @@ def form_template_version() -> str:
         return "unavailable"
 
 
+def form_reader_version() -> str:
+    """The boxed-character recogniser's version string (``models/icr-cnn.npz``)."""
+    try:
+        return icr.recogniser().version
+    except (OSError, ValueError, KeyError):
+        return "unavailable"
+
+
 @lru_cache(maxsize=1)
 def model_versions() -> dict[str, str]:
     return {
@@ -34,6 +43,7 @@ def model_versions() -> dict[str, str]:
         "mrz_baseline": f"passporteye {passporteye.version()}",
         "ocr": tesseract.version(),
         "form_template": form_template_version(),
+        "form_reader": f"svs {form_reader_version()}",
         "barcode": zxing.version(),
         "pdf": pdfium.version(),
         "python_packages": lock_digest(),

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.6.0"
+SCHEMA_VERSION = "1.7.0"
 
 DocumentType = Literal["passport_photo", "mrz_document", "application_form", "supporting_document", "unknown"]
 VerdictName = Literal["accepted", "rescan", "refer", "rejected"]
@@ -117,15 +117,24 @@ class PhotoResult(_Model):
 
 
 class FormField(_Model):
-    value: str | None = Field(description="what is typed in the field's boxes; null where nothing was read")
-    confidence: float = Field(description="0..1: Tesseract's lowest word confidence, lowered where the reading "
-                                          "does not fit the boxes")
+    value: str | None = Field(description="what is written in the field's boxes, one character a box, an empty box "
+                                          "inside it a space (a tick box: ticked, crossed, filled, empty or unsure); "
+                                          "null where nothing was read")
+    confidence: float = Field(description="0..1: the recogniser's least probability of a character of the value "
+                                          "(0 where a box holds a faint mark; at most 0.5 where a box is crossed "
+                                          "out)")
     valid: bool = Field(description="the value fits the field's pattern in the template")
     empty: bool = False
     status: Literal["read", "empty", "unsure", "invalid"] = Field(
         default="read", description="read: confident and valid; empty: nothing written; unsure: below the "
                                     "confidence a person need not check (or a faint mark); invalid: does not fit the "
                                     "field's pattern")
+    crossed_out: list[int] = Field(default_factory=list, description="boxes (0-based) whose character the writer "
+                                                                     "crossed out; left out of the value")
+    reader: Literal["icr", "icr+tesseract", "tesseract"] = Field(
+        default="icr", description="who read the value: svs's boxed-character recogniser; the recogniser, unsure, "
+                                   "confirmed by Tesseract reading the same boxes the same way; or Tesseract alone "
+                                   "(svs form read --reader tesseract)")
 
 
 class FormResult(_Model):

@@ -202,14 +202,13 @@ PHOTO_PROFILES: dict[str, PhotoThresholds] = {p.name: p for p in (UK_PRINTED, UK
 @dataclass(frozen=True)
 class FormThresholds:
     min_field_confidence: Threshold = Threshold(
-        0.6, "form.field_unreadable: measured on generated PA1 pages (bench/bench_forms.py): correct readings of "
-             "typed capitals score above 0.8, misreadings and smudged boxes mostly below 0.6")
-    recheck_below: Threshold = Threshold(
-        0.85, "a field read with less confidence is read a second time alone; where the two readings differ it "
-              "is unreadable (bench/bench_forms.py: a misreading 'IAIN' -> 'JAIN' scored 0.62)")
+        0.9, "form.field_unreadable: a field is read only where the recogniser gives every character of its reading "
+             "at least this probability; set on the training generator's forms (bench/bench_icr.py --tune), "
+             "reported on held-out hand-printing")
     min_cell_ink: Threshold = Threshold(
-        0.008, "a character box with under 0.8% dark pixels inside its border is empty: a typed hyphen or "
-               "apostrophe covers 1.3-1.5% (bench/bench_forms.py), sensor noise and specks stay under 0.5%")
+        0.006, "a character box with under 0.6% of its inside inked (80 grey levels under the paper, border taken "
+               "away) is empty: a hand-printed full stop covers about 1%, a typed hyphen or apostrophe 1.3-1.5% "
+               "(bench/bench_forms.py), sensor noise and specks stay under 0.5%")
 
 
 @dataclass(frozen=True)

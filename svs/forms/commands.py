@@ -32,7 +32,7 @@ def blank_png(template: Template, page: int, reference: str | None, dpi: float) 
     return buf.getvalue()
 
 
-def read_file(path: Path, template: str | None, options: Options = Options()) -> dict[str, Any]:
+def read_file(path: Path, template: str | None, options: Options = Options(), reader: str = "icr") -> dict[str, Any]:
     """``svs form read``'s line for one image: which form and page it is and each field's value, confidence and
     status; ``template`` null (and no fields) where it is no known form's page, ``reason`` where the file cannot
     be read."""
@@ -45,13 +45,14 @@ def read_file(path: Path, template: str | None, options: Options = Options()) ->
         info = probe(data, path.name, options.limits)
         page = load_page(data, info, 1 if info.multipage else None, options.limits)
         form = read_form(page.grey_half, page.grey, options.profile.form,
-                         load_template(template) if template else None)
+                         load_template(template) if template else None, reader)
     except (IntakeError, EngineTimeout) as exc:
         out["reason"] = exc.code
         form = None
     if form is not None:
         out.update(template=form.template, page=form.page, reasons=form.reasons,
-                   fields={name: {"value": f.value, "confidence": f.confidence, "status": f.status}
+                   fields={name: {"value": f.value, "confidence": f.confidence, "status": f.status,
+                                  **({"crossed_out": f.crossed_out} if f.crossed_out else {})}
                            for name, f in form.fields.items()})
     out["ms"] = round((time.perf_counter() - start) * 1000, 1)
     return out

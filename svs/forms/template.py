@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from svs.mrz.ocr import models_dir
 
-FieldType = Literal["name", "letters", "date", "document_number", "digits", "text"]
+FieldType = Literal["name", "letters", "date", "document_number", "digits", "text", "tick"]
 
 #: Characters Tesseract may return for each field type (its whitelist); a space separates words.
 WHITELISTS: dict[str, str] = {
@@ -29,6 +29,7 @@ WHITELISTS: dict[str, str] = {
     "document_number": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
     "digits": "0123456789",
     "text": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',.-/",
+    "tick": "X",
 }
 
 

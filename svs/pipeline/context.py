@@ -25,6 +25,7 @@ class ItemContext:
     document_type: DocumentType | None = None
     mrz: MrzResult | None = None
     mrz_crop: np.ndarray | None = None
+    form_crop: np.ndarray | None = None  # the form fields a person must key, as written
     photo: PhotoResult | None = None
     form: FormResult | None = None
     #: Stages that raised: the item still gets a result, and a person looks at it (``stage.failed``).

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from svs import derived, photo
 from svs.batch.structure import PageMarks, read_marks, single_page
-from svs.forms.read import read_form
+from svs.forms.read import read_form_with_crop
 from svs.intake import Page
 from svs.mrz.read import read_mrz_with_crop
 from svs.photo.overlay import photo_overlay
@@ -62,7 +62,9 @@ def _role(c: ItemContext) -> ItemContext:
 
 
 def _form(c: ItemContext) -> ItemContext:
-    return replace(c, form=read_form(c.page.grey_half, c.page.grey, c.options.profile.form))
+    found, crop = read_form_with_crop(c.page.grey_half, c.page.grey, c.options.profile.form,
+                                      today=c.options.processing_date())
+    return replace(c, form=found, form_crop=crop)
 
 
 def _mrz(c: ItemContext) -> ItemContext:
@@ -125,6 +127,8 @@ def _derive(c: ItemContext) -> ItemContext:
     images = derived.derive(grey, c.quality.measures.get("skew_deg") if not is_photo else None)
     if c.mrz is not None and c.mrz_crop is not None:
         images["mrz"] = derived.encode_jpeg(c.mrz_crop, derived.NORMALISED_JPEG_QUALITY)
+    if c.form is not None and c.form_crop is not None:  # the fields a person keys, as written
+        images["form_fields"] = derived.encode_jpeg(c.form_crop, derived.NORMALISED_JPEG_QUALITY)
     if not is_photo and any(r.startswith("page.") for r in c.quality.reasons):
         images["quality_overlay"] = derived.encode_jpeg(
             draw_quality(grey, c.quality, c.options.profile.page.max_edge_ink.value),

@@ -22,6 +22,7 @@ PICTURES: tuple[tuple[str, str], ...] = (
     ("quality_overlay", "what is wrong with the scan"),
     ("photo_overlay", "photo measures"),
     ("mrz", "machine readable zone"),
+    ("form_fields", "form fields to key by hand"),
 )
 
 

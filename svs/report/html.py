@@ -14,7 +14,6 @@ from svs.explain import APPLICATION_WORDS, MRZ_FIELD_WORDS
 from svs.reasons import words
 from svs.report.collect import BatchView, Picture
 from svs.schema import ItemResult
-from svs.thresholds import DEFAULT_PROFILE
 
 VERDICT_ORDER = ("rescan", "rejected", "refer", "accepted")
 VERDICT_WORDS = {
@@ -25,7 +24,7 @@ VERDICT_WORDS = {
 }
 
 #: Pictures shown at the card's full width: their words must be legible without zooming.
-WIDE_PICTURES = ("quality_overlay", "photo_overlay")
+WIDE_PICTURES = ("quality_overlay", "photo_overlay", "form_fields")
 
 STYLE = """
 body{font:15px/1.4 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f4f4f2}
@@ -139,10 +138,11 @@ def _form_fields(r: ItemResult) -> str:
     if not fields:
         return ""
     rows = []
-    floor = DEFAULT_PROFILE.form.min_field_confidence.value
     for name, f in fields.items():
         value = "(empty)" if f.empty else (f.value or "(unreadable)")
-        unsure = not f.empty and (not f.valid or f.confidence < floor)
+        if f.crossed_out:
+            value += f" (crossed out: box {', '.join(str(i + 1) for i in f.crossed_out)})"
+        unsure = f.status in ("unsure", "invalid") or (not f.empty and not f.valid)
         mark = ' class="unsure"' if unsure else ""
         rows.append(f"<tr{mark}><td>{escape(name.replace('_', ' '))}</td><td>{escape(str(value))}</td>"
                     f"<td>{f.confidence:.2f}</td></tr>")

@@ -250,7 +250,8 @@ def test_without_a_named_key_the_embedded_run_makes_one_keeps_it_and_says_where(
 def test_each_result_records_the_digests_of_what_decided_it(pristine: Path) -> None:
     f = next((pristine / "batches" / BATCH / "items").glob("0001-*/result.json"))
     digests = ItemResult.model_validate_json(f.read_bytes()).provenance.digests
-    assert set(digests) == {"mrz_reader", "face_detector", "ocr", "form_template", "python_packages", "profile"}
+    assert set(digests) == {"mrz_reader", "form_reader", "face_detector", "ocr", "form_template", "python_packages",
+                            "profile"}
     assert all(v.startswith("sha256:") and len(v) == 71 for v in digests.values()), digests
 
 

@@ -1,5 +1,5 @@
-"""Form pages: the PA1 template, registration on its anchors, the page code, fields read by Tesseract, and
-Kodak patch codes."""
+"""Form pages: the PA1 template, registration on its anchors, the page code, typed fields read, and Kodak patch
+codes."""
 
 from __future__ import annotations
 
@@ -70,9 +70,9 @@ def test_typed_fields_are_read_exactly_from_a_scan(gen, people, how: str, skew: 
     form = read_form(half(page), page)
     assert form is not None and form.page == 1
     truth = {**gen.FIELDS, **person}
-    sure = {k: v for k, v in form.fields.items() if v.confidence >= 0.6 and v.valid}
+    sure = {k: v for k, v in form.fields.items() if v.status == "read"}
     assert all(v.value == truth[k] for k, v in sure.items()), "a field read wrong was reported sure"
-    assert len(sure) >= 7  # at most one field of eight left to a person (Tesseract unsure of a name it reads right)
+    assert len(sure) >= 7  # at most one field of eight left to a person
     assert (form.reasons == []) == (len(sure) == len(form.fields))
 
 
@@ -86,7 +86,7 @@ def test_a_smudged_field_is_reported_unreadable_not_guessed(gen) -> None:  # typ
     form = read_form(half(page), page)
     assert form is not None and "form.field_unreadable" in form.reasons
     surname = form.fields["surname"]
-    assert surname.value != "BLACKWOOD" or surname.confidence < 0.6
+    assert surname.value != "BLACKWOOD" or surname.status != "read"
 
 
 def test_an_empty_field_is_empty_and_not_a_problem(gen) -> None:  # type: ignore[no-untyped-def]
