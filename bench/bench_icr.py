@@ -38,6 +38,7 @@ import cv2  # noqa: E402
 import generate  # noqa: E402
 import handprint_eval as ev  # noqa: E402
 import numpy as np  # noqa: E402
+from bench_forms import edit_distance  # noqa: E402
 
 from svs.forms import read_tesseract  # noqa: E402
 from svs.forms.read import read_fields, read_form, status_of  # noqa: E402
@@ -74,16 +75,6 @@ def person(rng: np.random.Generator, template: str) -> dict[str, str]:
         who["address"] = f"{int(rng.integers(1, 200))} {PLACES[int(rng.integers(len(PLACES)))]} RD, " \
                          f"{PLACES[int(rng.integers(len(PLACES)))]}"
     return who
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def _decode(data: bytes) -> tuple[np.ndarray, np.ndarray]:

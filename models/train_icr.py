@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "models"))
 
 import strokes  # noqa: E402
+import torch_train  # noqa: E402
 
 from svs.cnn import CellNet  # noqa: E402
 from svs.forms.boxes import CELL_H, CELL_W, MARGIN_MM, PX_PER_MM, clean  # noqa: E402
@@ -224,56 +225,6 @@ def sample_parallel(seed: int, n: int, workers: int) -> tuple[np.ndarray, np.nda
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def build_net(width: int):  # type: ignore[no-untyped-def]
-    """The network ``svs.cnn.CellNet`` runs: conv-relu-pool x2, conv-relu (width, 2 x width, 4 x width
-    channels), dense-relu (128), dense (one output per class)."""
-    from torch import nn
-
-    return nn.Sequential(
-        nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(2 * width, 4 * width, 3, padding=1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(4 * width * (CELL_H // 4) * (CELL_W // 4), 128), nn.ReLU(),
-        nn.Linear(128, len(CLASSES)))
-
-
-def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, width: int) -> dict[str, np.ndarray]:
-    import torch
-
-    torch.manual_seed(seed)
-    net = build_net(width)
-    xt = torch.from_numpy(x.reshape(-1, 1, CELL_H, CELL_W))
-    yt = torch.from_numpy(y)
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = epochs * ((len(yt) + 255) // 256)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.02)
-    g = torch.Generator().manual_seed(seed)
-    for epoch in range(epochs):
-        net.train()
-        order = torch.randperm(len(yt), generator=g)
-        total, t0 = 0.0, time.time()
-        for i in range(0, len(order), 256):
-            idx = order[i : i + 256]
-            batch = xt[idx]
-            if epoch < epochs - 1:  # a pixel's shift on top of the rendered variety
-                dx, dy = (int(v) for v in torch.randint(-1, 2, (2,), generator=g))
-                batch = torch.roll(batch, shifts=(dy, dx), dims=(2, 3))
-            opt.zero_grad()
-            loss = loss_fn(net(batch), yt[idx])
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        print(f"  epoch {epoch + 1}/{epochs}: loss {total / len(yt):.4f} ({time.time() - t0:.0f} s)", flush=True)
-    layers = [m for m in net if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    out = {}
-    for i, m in enumerate(layers):
-        out[f"w{i}"] = m.weight.detach().numpy().astype(np.float32)
-        out[f"b{i}"] = m.bias.detach().numpy().astype(np.float32)
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cells", type=int, default=160000)
@@ -293,7 +244,7 @@ def main() -> None:
     x, y = sample_parallel(args.seed, args.cells, args.workers)
     xt, yt = sample_parallel(args.seed + 1000, max(4000, args.cells // 10), args.workers)
     print(f"rendered {len(y)} training cells and {len(yt)} test cells in {time.time() - t0:.0f} s", flush=True)
-    weights = train(x, y, args.epochs, args.seed, args.width)
+    weights = torch_train.train(x, y, (CELL_H, CELL_W), len(CLASSES), args.epochs, args.seed, args.width)
     out: Path = args.out
     shape = np.array([CELL_H, CELL_W])
     probe = out.with_name(f".{out.name}.tmp.npz")

@@ -13,7 +13,7 @@ characters placed with small pitch errors; then reduced to 6 to 40 px glyphs (ab
 goes through the inference path itself (locator, cell grid, cells: ``svs/mrz/locate.py``, ``svs/mrz/ocr.py``),
 so the model learns the cells it will be shown, neighbouring glyphs' edges and grid errors included.
 
-The model is a small convolutional network (``build_net`` below), trained with PyTorch on the CPU and
+The model is a small convolutional network (``models/torch_train.py``), trained with PyTorch on the CPU and
 stored as float32 arrays; inference is numpy (``svs.mrz.ocr.Recogniser``).
 """
 
@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 sys.path.insert(0, str(ROOT))
 
 import generate  # noqa: E402
+import torch_train  # noqa: E402
 
 from svs.mrz.locate import find_candidates  # noqa: E402
 from svs.mrz.ocr import ALPHABET, MODEL_FILE, Grid, Recogniser, cells, features, grid_for, line_strip  # noqa: E402
@@ -151,57 +152,6 @@ def sample_parallel(seed: int, n_docs: int, workers: int) -> tuple[np.ndarray, n
             sum(p[2] for p in parts))
 
 
-def build_net(width: int):  # type: ignore[no-untyped-def]
-    """The network ``svs.mrz.ocr.Recogniser`` runs: conv-relu-pool x2, conv-relu (width, 2 x width, 4 x width
-    channels), dense-relu (128), dense (37)."""
-    from torch import nn
-
-    return nn.Sequential(
-        nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(2 * width, 4 * width, 3, padding=1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(4 * width * 6 * 4, 128), nn.ReLU(), nn.Linear(128, len(ALPHABET)))
-
-
-def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, width: int) -> dict[str, np.ndarray]:
-    import torch
-
-    torch.manual_seed(seed)
-    net = build_net(width)
-    xt = torch.from_numpy(x.reshape(-1, 1, 24, 16))
-    yt = torch.from_numpy(y)
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = epochs * ((len(yt) + 255) // 256)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.02)
-    g = torch.Generator().manual_seed(seed)
-    for epoch in range(epochs):
-        net.train()
-        order = torch.randperm(len(yt), generator=g)
-        total, t0 = 0.0, time.time()
-        for i in range(0, len(order), 256):
-            idx = order[i : i + 256]
-            batch = xt[idx]
-            # contrast and a pixel's shift: cheap variation on top of the rendered variety
-            batch = batch * (0.7 + 0.3 * torch.rand(len(idx), 1, 1, 1, generator=g))
-            if epoch < epochs - 1:
-                dx, dy = (int(v) for v in torch.randint(-1, 2, (2,), generator=g))
-                batch = torch.roll(batch, shifts=(dy, dx), dims=(2, 3))
-            opt.zero_grad()
-            loss = loss_fn(net(batch), yt[idx])
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(idx)
-        print(f"  epoch {epoch + 1}/{epochs}: loss {total / len(yt):.4f} ({time.time() - t0:.0f} s)", flush=True)
-    layers = [m for m in net if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    out = {}
-    for i, m in enumerate(layers):
-        out[f"w{i}"] = m.weight.detach().numpy().astype(np.float32)
-        out[f"b{i}"] = m.bias.detach().numpy().astype(np.float32)
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=8000)
@@ -221,7 +171,7 @@ def main() -> None:
           f"{used_t} test MRZs ({len(yt)} cells) in {time.time() - t0:.0f} s", flush=True)
     missing = set(range(len(ALPHABET))) - set(y.tolist())
     assert not missing, f"every character must occur in training: {missing}"
-    weights = train(x, y, args.epochs, args.seed, args.width)
+    weights = torch_train.train(x, y, (24, 16), len(ALPHABET), args.epochs, args.seed, args.width, contrast=True)
     out: Path = args.out
     probe = out.with_name(f".{out.name}.tmp.npz")
     np.savez_compressed(probe, **weights, version=np.array("probe"))

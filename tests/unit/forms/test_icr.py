@@ -187,3 +187,17 @@ def test_the_crossed_out_class_is_the_last_and_never_a_value_character() -> None
     for kind in ("name", "letters", "date", "document_number", "digits", "text"):
         chars, _ = allowed_proba(np.full((1, len(CLASSES)), 1 / len(CLASSES)), kind)
         assert CROSSED not in chars
+
+
+def test_the_evaluation_writing_and_fonts_are_never_used_for_training() -> None:
+    root = Path(__file__).resolve().parents[3]
+    sys.path.insert(0, str(root / "models"))
+    import train_icr
+
+    assert not set(train_icr.TRAIN_FONTS + train_icr.TYPED_FONTS) & set(ev.HELD_OUT_FONTS)
+    training = [root / "models" / "train_icr.py", root / "models" / "strokes.py", *root.glob("svs/**/*.py")]
+    for path in training:
+        assert not re.search(r"^\s*(from|import) .*(handprint_eval|bench_icr)", path.read_text(), re.M), \
+            f"{path} uses the evaluation data"
+    own = (root / "bench" / "handprint_eval.py").read_text()
+    assert not re.search(r"^\s*(from|import) .*(strokes|train_icr)", own, re.M), "the evaluation reuses training code"
