@@ -121,11 +121,6 @@ def region_mm(box: tuple[float, float, float, float]) -> tuple[float, float, flo
     return (x - MARGIN_MM, y - MARGIN_MM, w + 2 * MARGIN_MM, h + 2 * MARGIN_MM)
 
 
-def cut(grey: np.ndarray, reg: Registration, box: tuple[float, float, float, float]) -> np.ndarray:
-    """The box (template mm) and its margin, upright at PX_PER_MM, greyscale."""
-    return warp(grey, reg, region_mm(box), PX_PER_MM)
-
-
 def _blocks(share: np.ndarray, near: np.ndarray) -> list[tuple[int, int]]:
     """Runs [a, b) of rows (columns) that hold a printed line where a border may lie: the rows inked along at
     least LINE_SHARE of the box's side, and one row either side (its blurred edge). Runs of rows inked along
@@ -209,8 +204,8 @@ def _remove_lines(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, band: int
 
 def cut_row(grey: np.ndarray, reg: Registration, x: float, y: float, boxes: int, pitch: float, box_w: float,
             box_h: float) -> list[np.ndarray]:
-    """Each of a row of *boxes* boxes (the first at *x*, *y*, template mm) as :func:`cut` cuts it, from one warp
-    of the whole row."""
+    """Each of a row of *boxes* boxes (the first at *x*, *y*, template mm): the box and MARGIN_MM around it,
+    upright at PX_PER_MM, greyscale, from one warp of the whole row."""
     rx, ry, rw, rh = region_mm((x, y, pitch * (boxes - 1) + box_w, box_h))
     strip = warp(grey, reg, (rx, ry, rw, rh), PX_PER_MM)
     width = round((box_w + 2 * MARGIN_MM) * PX_PER_MM)
@@ -235,7 +230,7 @@ def blank(region: np.ndarray) -> bool:
 
 
 def clean(region: np.ndarray, box_w_mm: float, box_h_mm: float) -> Box:
-    """*region* (a box cut with :func:`cut`, or a training image made alike) as ink with the printed border gone.
+    """*region* (a box cut with :func:`cut_row`, or a training image made alike) as ink with the printed border gone.
 
     The paper level is the region's bright end. The border is the rows and columns of ink that run along most of
     the box's side in the margin or just inside the box's edge (a printed line is straight and spans the side; a

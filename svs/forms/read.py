@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from svs.forms import read_tesseract
-from svs.forms.boxes import FAINT_DIP, PX_PER_MM, Box, blank, clean, cut_row, region_mm
+from svs.forms.boxes import FAINT_DIP, Box, blank, clean, cut_row, region_mm
 from svs.forms.icr import CLASSES, CROSSED, TICK, decode, real_date, recogniser, same_writing
 from svs.forms.register import Registration, identify, warp
 from svs.forms.template import FormField, Template, all_templates
@@ -35,6 +35,9 @@ CROSSED_PROBABILITY = 0.5
 #: A field with a crossed-out box keeps at most this confidence: a person confirms what the writer meant.
 CROSSED_CONFIDENCE = 0.5
 READERS = ("icr", "tesseract")
+#: A tick box inked over at least this share of its inside is filled in (a tick or a cross covers well under a
+#: fifth of it).
+TICK_FILLED_SHARE = 0.45
 #: A box with nothing in it.
 EMPTY = Box(np.zeros((1, 1), np.uint8), (0, 0, 1, 1))
 
@@ -66,7 +69,7 @@ def _tick(proba: np.ndarray | None, box: Box) -> str:
     """A tick box's state: empty, filled (inked over), ticked, crossed, or unsure."""
     if proba is None:
         return "empty"
-    if box.share() >= 0.45:
+    if box.share() >= TICK_FILLED_SHARE:
         return "filled"
     if proba[CLASSES.index(TICK)] >= 0.5:
         return "ticked"
@@ -232,4 +235,4 @@ def read_form(grey_half: np.ndarray, grey: np.ndarray, thresholds: FormThreshold
     return read_form_with_crop(grey_half, grey, thresholds, template, reader, second_reader=second_reader)[0]
 
 
-__all__ = ["PX_PER_MM", "READERS", "read_fields", "read_form", "read_form_with_crop", "status_of"]
+__all__ = ["READERS", "read_fields", "read_form", "read_form_with_crop", "status_of"]
