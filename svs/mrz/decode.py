@@ -82,6 +82,13 @@ FILLER = ALPHABET.index("<")
 DIGIT_INDEX = [ALPHABET.index(c) for c in DIGITS]
 
 
+def _lone_filler(chosen: list[list[int]], span: tuple[int, int, int]) -> bool:
+    """Whether a part of the date at *span* mixes a filler with a digit (``95<912``), which ICAO 9303 never
+    prints (see :func:`_whole_date_parts`)."""
+    ln, a, _ = span
+    return any((chosen[ln][part] == FILLER) != (chosen[ln][part + 1] == FILLER) for part in (a, a + 2, a + 4))
+
+
 def _whole_date_parts(masked: list[np.ndarray], chosen: list[list[int]], span: tuple[int, int, int]) -> None:
     """A date's unknown parts are written with fillers whole (ICAO 9303 part 3: ``YYMM<<`` when the day is not
     known), so a filler beside a digit in one part (``95<912``) is a misread digit, the 0 that weighs the same
@@ -138,6 +145,14 @@ def _masks(fmt: str) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+LETTER_INDEX = [ALPHABET.index(c) for c in LETTERS]
+
+
+def _digits_only(mask: np.ndarray) -> np.ndarray:
+    """Per position of a line's mask (:func:`_masks`), 1.0 where no letter is allowed."""
+    return (mask[:, LETTER_INDEX].sum(axis=1) == 0).astype(np.float32)
+
+
 @dataclass
 class Decoded:
     format: str
@@ -155,16 +170,20 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     cells whose glyph the image's edge cuts off (:func:`svs.mrz.ocr.clipped`)."""
     masked: list[np.ndarray] = []
     for p, mask in zip(probs, _masks(fmt), strict=True):
-        m = p * mask
+        # the kind decides between look-alikes: an O read where only digits are allowed is a 0, with the O's
+        # probability (not the 0's own remainder, which a filler's may beat: a 0 must not become a <). Only
+        # into digits: each letter has one digit look-alike, while a 0 has three letter ones (O, Q, D), and
+        # which of them a glyph read as 0 is, only the letters' own probabilities tell
+        m = p * mask + ((p * (1.0 - mask)) @ LOOKALIKES) * mask * _digits_only(mask)[:, None]
         m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
         masked.append(m)
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
     for ln, start in LAYOUTS[fmt].state_codes():
         _numeric_code(probs, chosen, ln, start)
     checks = [(c.name, [(sp.line, sp.start, sp.end) for sp in c.covers], c.digit) for c in LAYOUTS[fmt].checks]
-    for name, spans, _ in checks:
-        if name.endswith("_date"):
-            _whole_date_parts(masked, chosen, spans[0])
+    dates = [spans[0] for name, spans, _ in checks if name.endswith("_date")]
+    for span in dates:
+        _whole_date_parts(masked, chosen, span)
     # a filler's chevron sits mid-cell: no fragment of another glyph reads as one, so a cut filler is still sure
     untrusted = {(ln, int(i)) for ln, row in enumerate(cut or []) for i in np.flatnonzero(row)
                  if chosen[ln][int(i)] != FILLER}
@@ -180,7 +199,7 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
         if _passes(chosen, spans, (cl, cp), name):
             continue
         keep = [c for c in checks if c[0] != name and _passes(chosen, c[1], c[2], c[0])]
-        fixed = _repair(masked, chosen, positions, spans, (cl, cp), name, keep)
+        fixed = _repair(masked, chosen, positions, spans, (cl, cp), name, keep, dates)
         if fixed is not None:
             for (ln, i), idx in fixed.items():
                 chosen[ln][i] = idx
@@ -225,9 +244,11 @@ def _passes(chosen: list[list[int]], spans: list[tuple[int, int, int]], check: t
 
 def _repair(masked: list[np.ndarray], chosen: list[list[int]], positions: list[tuple[int, int]],
             spans: list[tuple[int, int, int]], check: tuple[int, int], name: str,
-            keep: list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]]) -> dict[tuple[int, int], int] | None:
+            keep: list[tuple[str, list[tuple[int, int, int]], tuple[int, int]]], dates: list[tuple[int, int, int]],
+            ) -> dict[tuple[int, int], int] | None:
     """The least costly change of one or two plausible characters that satisfies the check digit without
-    breaking a check that already passed."""
+    breaking a check that already passed, nor writing a date part half in fillers (a 0 and a filler weigh the
+    same in a check digit, so a misread filler in a date passes it)."""
     unsure = [pos for pos in positions if masked[pos[0]][pos[1]][chosen[pos[0]][pos[1]]] < SURE]
     if len(unsure) > 2:
         return None
@@ -252,6 +273,8 @@ def _repair(masked: list[np.ndarray], chosen: list[list[int]], positions: list[t
             for _, (ln, i), alt in combo:
                 trial[ln][i] = alt
             if r == 2 and any(c > -math.log(PLAUSIBLE_PAIR) for c, _, _ in combo):
+                continue
+            if any(_lone_filler(trial, span) for span in dates):
                 continue
             if _passes(trial, spans, check, name) and all(_passes(trial, sp, ck, nm) for nm, sp, ck in keep):
                 found.append((sum(c for c, _, _ in combo), {pos: alt for _, pos, alt in combo}))

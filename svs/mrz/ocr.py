@@ -185,15 +185,20 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
                 shift)
 
 
-def line_strip(grey: np.ndarray, grid: Grid, row: int) -> np.ndarray:
+#: A line strip's height, in glyph heights.
+STRIP_GLYPHS = 1.6
+
+
+def line_strip(grey: np.ndarray, grid: Grid, row: int, tail: float = 0.0, room: float = 0.0) -> np.ndarray:
     """The row's line, warped so that the text is level and glyphs are GLYPH_PX tall; cell k is centred on
-    x = (k + 1) * cell width."""
+    x = (k + 1) * cell width. *tail*: pitches of the image kept beyond the last cell (where the line may go on:
+    its pitch grows along a page photographed at an angle); *room*: glyph heights kept above and below."""
     k = GLYPH_PX / grid.glyph
     cw = grid.pitch * k
     p0, d = np.array(grid.rows[row][0]), np.array(grid.rows[row][1])
     nrm = np.array([-d[1], d[0]])
     reach = max(max(row_t) for row_t in grid.cell_t) / grid.pitch  # the last cell, in pitches from the first
-    width, height = round(cw * (max(grid.n - 1, reach) + 2)), round(GLYPH_PX * 1.6)
+    width, height = round(cw * (max(grid.n - 1, reach) + 2 + tail)), round(GLYPH_PX * (STRIP_GLYPHS + 2 * room))
     src = np.array([p0, p0 + d * grid.pitch * grid.n, p0 + nrm * grid.glyph], dtype=np.float32)
     dst = np.array([[cw, height / 2], [cw * (grid.n + 1), height / 2], [cw, height / 2 + GLYPH_PX]],
                    dtype=np.float32)

@@ -16,19 +16,14 @@ import numpy as np
 from svs.engines import passporteye
 from svs.mrz import reader as svs_reader
 from svs.mrz import tesseract_reader
-from svs.mrz.layout import LAYOUTS
+from svs.mrz.confidence import field_confidence, uncertain
 from svs.mrz.parse import parse
 from svs.mrz.reader import Reading
 from svs.schema import MrzFields, MrzResult
 
 READERS: dict[str, Callable[[np.ndarray], Reading | None]] = {}
 DEFAULT_READER = svs_reader.NAME
-#: Below this probability for its least certain character, a field no check digit covers (names, codes, sex, a
-#: visa's optional data) is flagged for a person to compare: the warning ``names_low_confidence`` or
-#: ``low_confidence:<field>`` says which, and the reason UNCERTAIN_REASON (verdict refer) sends the item to a
-#: person, so that no reading that nothing verified is accepted on its own.
-LOW_CONFIDENCE = 0.6
-UNCHECKED = ("document_code", "issuing_state", "nationality", "sex", "optional_data")
+#: Reason for a field no check digit covers read below confidence (:mod:`svs.mrz.confidence`): verdict refer.
 UNCERTAIN_REASON = "mrz.uncertain_field"
 #: Warning and reason for an MRZ whose glyphs the image's edge cuts off: no check digit chose among their
 #: fragments, and none over them is reported as passed.
@@ -56,15 +51,6 @@ READERS[passporteye.NAME] = _passporteye
 READERS[tesseract_reader.NAME] = tesseract_reader.read
 
 
-def _field_confidence(fmt: str, conf: list[list[float]]) -> dict[str, float]:
-    """The lowest character probability in each field (its own check digit included), as laid out in
-    :mod:`svs.mrz.layout`."""
-    if not conf:
-        return {}
-    return {name: round(min(conf[s.line][i] for i in range(s.start, s.end)), 4)
-            for name, s in LAYOUTS[fmt].confidence_spans().items()}
-
-
 def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_READER,
                        ) -> tuple[MrzResult, np.ndarray | None]:
     """Find, read and validate the MRZ; also the normalised MRZ crop for the report, where the reader gives one."""
@@ -76,13 +62,12 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
         return MrzResult(found=False, format=None, lines=[], valid=False, fields=MrzFields(), checks={},
                          warnings=[], reasons=["mrz.not_found"], engine=reader, ms=ms), None
     warnings = parsed.warnings + [f"read_by_check_digit:{name}" for name in reading.corrected]
-    confidence = _field_confidence(parsed.format, reading.confidence)
-    if confidence.get("names", 1.0) < LOW_CONFIDENCE:
-        warnings.append("names_low_confidence")  # names carry no check digit: a person should compare them
-    uncertain = [name for name in UNCHECKED if confidence.get(name, 1.0) < LOW_CONFIDENCE]
-    warnings += [f"low_confidence:{name}" for name in uncertain]
+    confidence = field_confidence(parsed.format, reading.confidence)
+    unsure = uncertain(confidence)
+    # names carry no check digit: a person should compare them
+    warnings += ["names_low_confidence" if name == "names" else f"low_confidence:{name}" for name in unsure]
     checks, reasons = dict(parsed.checks), list(parsed.reasons)
-    if uncertain or confidence.get("names", 1.0) < LOW_CONFIDENCE:
+    if unsure:
         reasons.append(UNCERTAIN_REASON)  # nothing verified these characters: a person compares them
     if reading.cut_off:
         warnings.append(CUT_OFF_WARNING)

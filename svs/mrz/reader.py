@@ -12,6 +12,8 @@ from datetime import date
 import cv2
 import numpy as np
 
+from svs.mrz.align import realign, strips_for
+from svs.mrz.confidence import field_confidence, uncertain
 from svs.mrz.decode import Decoded, decode, format_for
 from svs.mrz.layout import FRA_ID
 from svs.mrz.locate import Candidate, find_candidates
@@ -227,11 +229,46 @@ class Read:
     grid: Grid
 
 
+def _sure(found: Read | None) -> bool:
+    """Whether a reading stands as read: every check digit passes and every field none covers was read surely.
+    Any other is read again with its cells placed by the recogniser (:mod:`svs.mrz.align`), and the better of
+    the two readings stands (:func:`_score`)."""
+    return found is not None and found.score[0] and not uncertain(
+        field_confidence(found.decoded.format, found.decoded.confidence))
+
+
+def _read_grid(grey: np.ndarray, grid: Grid, strips: list[np.ndarray], first: np.ndarray | list[np.ndarray],
+               ) -> Read | None:
+    probs = [_second_look(first[row], s, grid, row) for row, s in enumerate(strips)]
+    found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
+    return None if found is None else Read(found[0], found[1], strips, grid)
+
+
 def _read_view(model: Recogniser, grey: np.ndarray, view: View) -> Read | None:
-    first = _first_look(model, view)
-    probs = [_second_look(first[row], s, view.grid, row) for row, s in enumerate(view.strips)]
-    found = best_reading(probs, [clipped(view.grid, row, grey.shape) for row in range(len(view.strips))])
-    return None if found is None else Read(found[0], found[1], view.strips, view.grid)
+    return _read_grid(grey, view.grid, view.strips, _first_look(model, view))
+
+
+#: Of the candidates of one look, this many of the best have every view read again with their cells realigned
+#: where the best reading is not sure (:func:`_sure`): the view that reads best as found (another way round, a
+#: grid one slot off) need not be the one that reads best with its cells in place.
+REALIGNED = 2
+
+
+def _by_score(found: Read) -> tuple[bool, bool, int, float]:
+    return found.score
+
+
+def _realigned(model: Recogniser, grey: np.ndarray, found: Read) -> Read:
+    """The better of *found* and the reading of the same lines with cells placed by the recogniser. The second
+    reading may not lean on check digits more than the first: where it passes only by a field the decoder
+    changed to satisfy its check digit (:func:`svs.mrz.decode.decode`'s repairs), and the first did not need
+    that, it stands aside (a check digit printed wrong is reported so, not read away by a second look)."""
+    strips = strips_for(grey, found.grid)
+    grid, first = realign(model, found.grid, strips)
+    again = _read_grid(grey, grid, strips, first)
+    if again is None or not set(again.decoded.corrected) <= set(found.decoded.corrected):
+        return found
+    return again if again.score > found.score else found
 
 
 def _read_longer(model: Recogniser, grey: np.ndarray, cand: Candidate, best: Read) -> Read | None:
@@ -257,18 +294,27 @@ OTHER_SCALE = 1.5
 MAX_SCALED_SIDE = 3000
 
 
+def ink_only(grey: np.ndarray) -> np.ndarray:
+    """The grey image with everything lighter than the level that best splits it in two (Otsu's) made paper: a
+    dot screen or tint printed under the MRZ, darker than paper but far lighter than ink, links glyphs at the
+    locator's local threshold and is gone here."""
+    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return np.where(grey > level, np.uint8(255), grey)
+
+
 def looks(image: np.ndarray) -> Iterator[np.ndarray]:
     """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass: its grey
     levels; its lightest channel (:func:`ink_grey`), where it is in colour; turned half round, which shifts every
     threshold window and resampling grid (a page found at one orientation may be missed at another by a pixel);
-    smoothed, which melts a halftone screen, moire or speckle that the threshold would link glyphs through; at
-    another scale."""
+    smoothed, which melts a halftone screen, moire or speckle that the threshold would link glyphs through; ink
+    only (:func:`ink_only`), for a screen too coarse to melt; at another scale."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     yield grey
     if image.ndim == 3:
         yield ink_grey(image)
     yield cv2.rotate(grey, cv2.ROTATE_180)
     yield cv2.GaussianBlur(grey, (0, 0), SMOOTH_SIGMA)
+    yield ink_only(grey)
     if max(grey.shape) * OTHER_SCALE <= MAX_SCALED_SIDE:
         yield cv2.resize(grey, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
     else:
@@ -290,18 +336,19 @@ def read(image: np.ndarray) -> Reading | None:
 
 def _read_grey(grey: np.ndarray) -> tuple[tuple[bool, bool, int, float], Reading] | None:
     model = recogniser()
-    readings: list[Read] = []
+    per_candidate: list[list[Read]] = []  # each candidate's readings, one per view
     for cand in candidates(grey):
-        best: Read | None = None
-        for view in views(grey, cand):
-            found = _read_view(model, grey, view)
-            if found is not None and (best is None or found.score > best.score):
-                best = found
-        if best is not None:
-            readings.append(_read_longer(model, grey, cand, best) or best)
-    if not readings:
+        reads = [r for view in views(grey, cand) if (r := _read_view(model, grey, view)) is not None]
+        if reads:
+            longer = _read_longer(model, grey, cand, max(reads, key=_by_score))
+            per_candidate.append([longer] if longer is not None else reads)
+    if not per_candidate:
         return None
-    readings.sort(key=lambda r: r.score, reverse=True)
+    per_candidate.sort(key=lambda reads: max(r.score for r in reads), reverse=True)
+    if not _sure(max(per_candidate[0], key=_by_score)):
+        per_candidate[:REALIGNED] = [[_realigned(model, grey, r) for r in reads]
+                                     for reads in per_candidate[:REALIGNED]]
+    readings = sorted((max(reads, key=_by_score) for reads in per_candidate), key=_by_score, reverse=True)
     score, dec, strips = readings[0].score, readings[0].decoded, readings[0].strips
     others = [r.decoded.lines for r in readings[1:]]
     return score, Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off,

@@ -165,8 +165,8 @@ def test_a_halftone_screen_over_the_mrz_is_read_through(gen) -> None:  # type: i
 def test_every_look_is_tried_before_the_mrz_is_given_up() -> None:
     img = np.full((120, 200, 3), 200, np.uint8)
     kinds = list(looks(img))
-    assert len(kinds) == 5  # grey, lightest channel, half turn, smoothed, another scale
-    assert kinds[3].shape == kinds[0].shape and kinds[4].shape[0] == 180
+    assert len(kinds) == 6  # grey, lightest channel, half turn, smoothed, ink only, another scale
+    assert kinds[3].shape == kinds[0].shape and kinds[4].shape == kinds[0].shape and kinds[5].shape[0] == 180
 
 
 def test_the_evaluation_generator_is_never_used_for_training_or_tuning() -> None:
@@ -213,3 +213,43 @@ def test_a_36_character_mrz_with_paper_after_it_stays_36_long(gen) -> None:  # t
     assert best.decoded.lines == lines
     assert reader._read_longer(model, grey, cand, best) is None
     assert read_mrz(grey, TODAY).lines == lines
+
+
+def test_an_o_read_where_only_digits_are_allowed_is_a_zero_not_a_filler() -> None:
+    # the recogniser reads a check digit's 0 as a sure O, and of the kind's own characters gives the filler
+    # (which weighs the same as a 0 in every check) more than the 0: the O's probability goes to its digit
+    lines = _td3()
+    probs = _probs(lines)
+    number_check = (1, 9)
+    lines[1] = lines[1][:9] + "0" + lines[1][10:]
+    p = probs[1][number_check[1]]
+    p[:] = 1e-4
+    p[ALPHABET.index("O")], p[ALPHABET.index("<")], p[ALPHABET.index("0")] = 0.8, 0.05, 0.01
+    dec = decode(probs, "TD3")
+    assert dec.lines[1][9] == "0"
+
+
+def test_a_check_digit_repair_never_writes_a_filler_beside_a_date_digit() -> None:
+    # a birth date's 0 read unsure as a 1 (the check fails); the filler that would satisfy the check, as a 0
+    # does, is no reading of a date part (ICAO writes unknown parts as whole pairs of fillers)
+    lines = _td3()
+    probs = _probs(lines)
+    at = 13 + 2  # birth date 740812: the month's 0
+    p = probs[1][at]
+    p[:] = 1e-4
+    p[ALPHABET.index("1")], p[ALPHABET.index("<")], p[ALPHABET.index("0")] = 0.45, 0.35, 0.2
+    dec = decode(probs, "TD3")
+    assert dec.lines[1][13:19] == "740812" and "birth_date" in dec.corrected
+
+
+def test_an_mrz_printed_over_a_coarse_dot_screen_is_found(gen) -> None:  # type: ignore[no-untyped-def]
+    # a tint of grey dots under the lines, too coarse for the smoothed look to melt, linking glyphs into blobs
+    rng = np.random.default_rng(12)
+    lines = gen.random_mrz("TD1", rng)
+    img = gen.mrz_block(lines, 26, rng).astype(np.float32)
+    h, w = img.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    dots = ((xs % 10) - 4.5) ** 2 + ((ys % 10) - 4.5) ** 2 < 12  # dots 4 px across, 10 px apart
+    img[dots] = np.minimum(img[dots], 185)
+    r = read_mrz(img.astype(np.uint8), TODAY)
+    assert r.lines == lines and r.valid
