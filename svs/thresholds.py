@@ -57,6 +57,14 @@ class PageThresholds:
     min_ink_coverage: Threshold = Threshold(
         0.002, "under 0.2% of the page inked: blank sheet or back side (a sparse form is about 3%)"
     )
+    min_faint_ink_share: Threshold = Threshold(
+        0.6,
+        "a page with too little ink for min_ink_coverage is page.low_contrast, not page.blank, where of its pixels "
+        "6 grey levels or more under the paper at least 60% are 10 or more under: sharp faint text is dark "
+        "through, a back's show-through (blurred, mirrored) fades out over its width. Tuned on the training "
+        "generator's forms (bench/bench_quality.py tuning set): a flat scan's text 0.8, show-through 0.26-0.39; "
+        "reported on independent pages",
+    )
     max_lid_band: Threshold = Threshold(
         0.05,
         "over 5% of the page's height (or width) along one side shows the scanner's lid, not paper: an even band "

@@ -132,7 +132,13 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
     lid = _lid_bands(work, p50)
 
     reasons: list[str] = []
-    blank = ink_coverage < t.min_ink_coverage.value
+    # a page whose ink is all within 20 levels of the paper has none at ink_level: faint text, or a back side
+    faint = float(hist[: max(0, p50 - FAINT_LEVELS[0])].sum() / total)
+    fainter = float(hist[: max(0, p50 - FAINT_LEVELS[1])].sum() / total)
+    faint_share = fainter / faint if faint > 0 else 0.0
+    little_ink = ink_coverage < t.min_ink_coverage.value
+    faint_text = little_ink and fainter >= t.min_ink_coverage.value and faint_share >= t.min_faint_ink_share.value
+    blank = little_ink and not faint_text
     # washed out: the paper is clipped to white and even the darkest ink is light grey
     overexposed = p50 >= 254 and p1 >= t.min_ink_darkness.value
     too_dark = p50 < t.min_brightness.value or dark_clip > t.max_dark_clip.value
@@ -144,7 +150,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         reasons.append("page.overexposed")
     elif blank and not too_dark:
         reasons.append("page.blank")
-    if contrast < t.min_contrast.value and not blank and not too_dark and not overexposed:
+    if (contrast < t.min_contrast.value or faint_text) and not blank and not too_dark and not overexposed:
         reasons.append("page.low_contrast")
     if not overexposed and ((sharpness is not None and sharpness < t.min_sharpness.value)
                             or (axis_sharpness is not None and axis_sharpness < t.min_axis_sharpness.value)
@@ -164,6 +170,7 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "contrast": float(contrast),
         "darkest_1pct": float(p1),
         "ink_coverage": round(ink_coverage, 5),
+        "faint_ink_share": round(faint_share, 3),
         "sharpness": None if sharpness is None else round(sharpness, 2),
         "axis_sharpness": None if axis_sharpness is None else round(axis_sharpness, 2),
         "edge_width_mm": None if edge_width_mm is None else round(edge_width_mm, 3),
@@ -181,10 +188,16 @@ def measure(inp: QualityInput, width: int, height: int, t: PageThresholds = DEFA
         "min_contrast": t.min_contrast.value,
         "max_skew_deg": t.max_skew_deg.value,
         "min_ink_coverage": t.min_ink_coverage.value,
+        "min_faint_ink_share": t.min_faint_ink_share.value,
         "max_edge_ink": t.max_edge_ink.value,
         "max_lid_band": t.max_lid_band.value,
     }
     return QualityResult(ok=not reasons, reasons=reasons, measures=measures, thresholds=thresholds)
+
+
+#: Grey levels under the paper's median at which faint ink is counted, and at which it is counted as dark
+#: through (min_faint_ink_share): JPEG and sensor noise on blank paper stay within 5 levels.
+FAINT_LEVELS = (6, 10)
 
 
 def _edge_strength(response: np.ndarray, near_ink: np.ndarray, contrast: int) -> float:

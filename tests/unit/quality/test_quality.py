@@ -175,3 +175,26 @@ def test_a_page_with_wide_margins_or_a_scanners_thin_black_border_is_not_cropped
     bordered[:, :40] = 18
     q = measure(QualityInput(bordered, 1.0, 300), 2480, 3508)
     assert "page.cropped" not in q.reasons and q.measures["lid_band"] < 0.05, q.measures
+
+
+def _faint(page: np.ndarray, paper: float, depth: float) -> np.ndarray:
+    """The page with its paper at *paper* and its darkest ink *depth* grey levels under it."""
+    x = page.astype(np.float32)
+    lo, hi = float(x.min()), float(np.median(x))
+    return np.clip(paper - (hi - x) / max(hi - lo, 1.0) * depth, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("depth", [16, 19])
+def test_a_page_whose_ink_is_within_twenty_levels_of_its_paper_is_low_contrast_not_blank(  # type: ignore[no-untyped-def]
+        gen, depth: float) -> None:
+    page = gen.form_page("PA-1", 1, np.random.default_rng(8))
+    q = _measure(gen, _faint(page, 170, depth))
+    assert "page.low_contrast" in q.reasons and "page.blank" not in q.reasons, q.measures
+
+
+@pytest.mark.parametrize("depth", [10, 16])
+def test_the_back_of_a_page_with_its_front_showing_through_is_blank(gen, depth: float) -> None:  # type: ignore[no-untyped-def]
+    page = gen.form_page("PA-1", 1, np.random.default_rng(8))
+    ghost = cv2.GaussianBlur(page[:, ::-1], (0, 0), 2.0)  # mirrored, blurred by the paper between
+    q = _measure(gen, _faint(ghost, 200, depth))
+    assert q.reasons == ["page.blank"], q.measures
