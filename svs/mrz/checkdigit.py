@@ -21,10 +21,16 @@ def check_digit(field: str) -> str:
 
 
 def verify(field: str, digit: str, *, empty_may_be_filler: bool = False) -> bool:
-    """True when *digit* checks *field*. A filler digit ``<`` checks as 0 (ICAO 9303 p.3 4.9)."""
+    """True when *digit* checks *field*. A check digit is a digit (ICAO 9303 part 3, 4.9); a filler stands in
+    for it only over a field that may be empty and is (a TD3's personal number, an unknown date: part 4), where
+    a 0 does too. A filler over a field with characters checks nothing: it would pass every field whose check
+    digit is 0, and an MRV-A's optional data read as a passport's personal number and composite would pass one
+    time in ten each."""
     if empty_may_be_filler and set(field) <= {"<"} and digit in ("<", "0"):
         return True
+    if not digit.isdigit():
+        return False
     try:
-        return check_digit(field) == ("0" if digit == "<" else digit)
+        return check_digit(field) == digit
     except ValueError:
         return False
