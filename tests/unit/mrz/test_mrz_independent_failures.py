@@ -1,7 +1,8 @@
 """The failure classes found on documents svs was not built around (issue 17), each on a case of its class made
 here: look-alikes decided by the position's kind, document codes whose second character is a digit, uncertain
 fields that no check digit covers sent to a person, a mark beside the first line, a legible MRZ with a wrong
-check digit, coloured overprints, halftone screens, and the evaluation generator kept apart from training."""
+check digit, coloured overprints, halftone screens and dot tints, an O read where only digits are allowed,
+fillers as check digits and in dates, and the evaluation generator kept apart from training."""
 
 from __future__ import annotations
 
