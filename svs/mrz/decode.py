@@ -148,9 +148,10 @@ def _masks(fmt: str) -> tuple[np.ndarray, ...]:
 LETTER_INDEX = [ALPHABET.index(c) for c in LETTERS]
 
 
-def _digits_only(mask: np.ndarray) -> np.ndarray:
-    """Per position of a line's mask (:func:`_masks`), 1.0 where no letter is allowed."""
-    return (mask[:, LETTER_INDEX].sum(axis=1) == 0).astype(np.float32)
+@lru_cache(maxsize=8)
+def _digits_only(fmt: str) -> tuple[np.ndarray, ...]:
+    """Per line, a (positions, 1) column: 1.0 where the format allows no letter (:func:`_masks`)."""
+    return tuple((mask[:, LETTER_INDEX].sum(axis=1) == 0).astype(np.float32)[:, None] for mask in _masks(fmt))
 
 
 @dataclass
@@ -169,12 +170,12 @@ def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = Non
     """The most likely reading of *fmt* from per-line (n, 37) probability matrices; *cut* marks, per line, the
     cells whose glyph the image's edge cuts off (:func:`svs.mrz.ocr.clipped`)."""
     masked: list[np.ndarray] = []
-    for p, mask in zip(probs, _masks(fmt), strict=True):
+    for p, mask, digits in zip(probs, _masks(fmt), _digits_only(fmt), strict=True):
         # the kind decides between look-alikes: an O read where only digits are allowed is a 0, with the O's
         # probability (not the 0's own remainder, which a filler's may beat: a 0 must not become a <). Only
         # into digits: each letter has one digit look-alike, while a 0 has three letter ones (O, Q, D), and
         # which of them a glyph read as 0 is, only the letters' own probabilities tell
-        m = p * mask + ((p * (1.0 - mask)) @ LOOKALIKES) * mask * _digits_only(mask)[:, None]
+        m = p * mask + ((p * (1.0 - mask)) @ LOOKALIKES) * mask * digits
         m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)
         masked.append(m)
     chosen = [list(np.argmax(m, axis=1)) for m in masked]
