@@ -48,7 +48,8 @@ schema: setup
 bench: setup
 	$(VENV)/bin/python bench/bench_pipeline.py
 
-# the boxed-character recogniser: Debian's handwriting fonts and PyTorch (CPU) for training only
+# the boxed-character recogniser: Debian's handwriting fonts and PyTorch for training only (a GPU where one is
+# present; see models/README.md for the time it takes)
 train-icr: setup
 	@scripts/install-system-packages.sh system-packages-train.txt
 	$(VENV)/bin/pip install -q -e '.[train]'

@@ -71,18 +71,30 @@ class CellNet:
                           for i in (3, 4)]
             self.version = str(z["version"]) if "version" in z.files else path.name
             stored = tuple(int(v) for v in z["shape"]) if "shape" in z.files else None
+            # the probabilities' temperature, fitted after training (models/calibrate.py); 1 where none is stored
+            self.temperature = float(z["temperature"]) if "temperature" in z.files else 1.0
         if stored is None and shape is None:
             raise ValueError(f"{path.name}: the cell shape is neither stored nor given")
         self.shape: tuple[int, int] = (stored or shape)  # type: ignore[assignment]
         self.classes = len(self.dense[1][1])
 
     def proba(self, feats: np.ndarray) -> np.ndarray:
-        """(n, classes) probabilities for (n, height * width) cell features."""
-        if len(feats) > BATCH:
-            return np.concatenate([self._proba(feats[i : i + BATCH]) for i in range(0, len(feats), BATCH)])
-        return self._proba(feats)
+        """(n, classes) probabilities for (n, height * width) cell features: the softmax of the logits divided by
+        the model's temperature."""
+        logits = self.logits(feats)
+        if self.temperature != 1.0:
+            logits /= self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
 
-    def _proba(self, feats: np.ndarray) -> np.ndarray:
+    def logits(self, feats: np.ndarray) -> np.ndarray:
+        """(n, classes) logits for (n, height * width) cell features, before the temperature."""
+        if len(feats) > BATCH:
+            return np.concatenate([self._logits(feats[i : i + BATCH]) for i in range(0, len(feats), BATCH)])
+        return self._logits(feats)
+
+    def _logits(self, feats: np.ndarray) -> np.ndarray:
         (c0, d0), (c1, d1), (c2, d2) = self.convs
         (f0, e0), (f1, e1) = self.dense
         x = feats.astype(np.float32, copy=False).reshape(1, -1, *self.shape)
@@ -90,7 +102,5 @@ class CellNet:
         # channels last for the last convolution (no pooling, few positions: the plain matrix form is as fast)
         flat = _conv3x3_relu(x.transpose(1, 2, 3, 0), c2, d2).transpose(0, 3, 1, 2).reshape(len(feats), -1)
         hidden = np.maximum(flat @ f0 + e0, 0.0)
-        logits = hidden @ f1 + e1
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
+        logits: np.ndarray = hidden @ f1 + e1
+        return logits

@@ -210,10 +210,11 @@ PHOTO_PROFILES: dict[str, PhotoThresholds] = {p.name: p for p in (UK_PRINTED, UK
 @dataclass(frozen=True)
 class FormThresholds:
     min_field_confidence: Threshold = Threshold(
-        0.9, "form.field_unreadable: a field is read only where its reading has at least this probability against "
-             "the other readings of the writing (svs/forms/icr.py); set on the training generator's single boxes "
-             "(bench/bench_icr.py --tune: 11.9% of right characters under it, 0.2% of boxes wrong over it), "
-             "reported on held-out hand-printing (BENCHMARKS.md)")
+        0.985, "form.field_unreadable: a field is read only where its reading has at least this probability "
+               "against the other readings of the writing (svs/forms/icr.py); set on the training generator's "
+               "single boxes as the floor with at most 0.2% of boxes wrong over it (bench/bench_icr.py --tune "
+               "--cells 12000, model icr-cnn-2 width 24 at temperature 0.80: 15.2% of right characters under it, "
+               "0.18% of boxes wrong over it), reported on held-out hand-printing (BENCHMARKS.md)")
     min_cell_ink: Threshold = Threshold(
         0.006, "a character box with under 0.6% of its inside inked (80 grey levels under the paper, border taken "
                "away) is empty: a hand-printed full stop covers about 1%, a typed hyphen or apostrophe 1.3-1.5% "

@@ -7,6 +7,7 @@ recogniser learns exactly what it is shown.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -61,17 +62,20 @@ class Box:
         its sides (ink of the neighbour's character that only crosses into it, with the bit of border kept where
         it crosses, is not this box's)."""
         x0, y0, x1, y1 = self.inner
-        binary = (self.ink >= INK_DIP).astype(np.uint8)
-        if not binary[y0:y1, x0:x1].any():
+        inked = self.ink >= INK_DIP
+        if not inked[y0:y1, x0:x1].any():
             return 0.0
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
         dx, dy = round(INTRUDE_MM * PX_PER_MM), round(INTRUDE_MM / 2 * PX_PER_MM)
-        own = [i for i in range(1, n)
-               if stats[i, 0] + stats[i, 2] > x0 + dx and stats[i, 0] < x1 - dx
-               and stats[i, 1] + stats[i, 3] > y0 + dy and stats[i, 1] < y1 - dy]
-        if not own:
+        central = int(np.count_nonzero(inked[y0 + dy : y1 - dy, x0 + dx : x1 - dx]))
+        if central == int(np.count_nonzero(inked)):  # all ink well inside: every stroke is the box's own
+            return central / ((y1 - y0) * (x1 - x0))
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)
+        left, top, right, bottom = stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3]
+        own = (right > x0 + dx) & (left < x1 - dx) & (bottom > y0 + dy) & (top < y1 - dy)
+        own[0] = False  # the background
+        if not own.any():
             return 0.0
-        return float(np.isin(labels[y0:y1, x0:x1], own).mean())
+        return float(own[labels[y0:y1, x0:x1]].mean())
 
     def cell(self) -> np.ndarray:
         """The recogniser's input, CELL_H x CELL_W, ink 0..1 scaled to its darkest stroke (ink of any colour and
@@ -105,14 +109,12 @@ class Box:
         if not binary[y0:y1, x0:x1].any():
             return None
         n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-        found = None
-        for left, top, w, h, area in stats[1:n]:
-            if area < 3 or left + w <= x0 + 1 or left >= x1 - 1 or top + h <= y0 + 1 or top >= y1 - 1:
-                continue
-            box = (int(left), int(top), int(left + w), int(top + h))
-            found = box if found is None else (min(found[0], box[0]), min(found[1], box[1]),
-                                                max(found[2], box[2]), max(found[3], box[3]))
-        return found
+        left, top, w, h, area = (stats[1:n, i] for i in range(5))
+        inside = (area >= 3) & (left + w > x0 + 1) & (left < x1 - 1) & (top + h > y0 + 1) & (top < y1 - 1)
+        if not inside.any():
+            return None
+        return (int(left[inside].min()), int(top[inside].min()), int((left + w)[inside].max()),
+                int((top + h)[inside].max()))
 
 
 def region_mm(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -121,27 +123,47 @@ def region_mm(box: tuple[float, float, float, float]) -> tuple[float, float, flo
     return (x - MARGIN_MM, y - MARGIN_MM, w + 2 * MARGIN_MM, h + 2 * MARGIN_MM)
 
 
-def _blocks(share: np.ndarray, near: np.ndarray) -> list[tuple[int, int]]:
-    """Runs [a, b) of rows (columns) that hold a printed line where a border may lie: the rows inked along at
-    least LINE_SHARE of the box's side, and one row either side (its blurred edge). Runs of rows inked along
-    LINE_EDGE are looked at whole, so that two borders side by side (a box's and its neighbour's) are found
-    however little of them lies near."""
-    out = []
-    edge = share >= LINE_EDGE
+def _blocks(share: np.ndarray, first_end: int, last_start: int) -> list[tuple[int, int]]:
+    """Runs [a, b) of rows (columns) that hold a printed line where a border may lie (a run that reaches rows
+    up to *first_end* or from *last_start* on): the rows inked along at least LINE_SHARE of the box's side, and
+    one row either side (its blurred edge). Runs of rows inked along LINE_EDGE are looked at whole, so that two
+    borders side by side (a box's and its neighbour's) are found however little of them lies near."""
     n = len(share)
-    i = 0
-    while i < n:
-        if not edge[i]:
-            i += 1
+    edge = np.zeros(n + 2, bool)
+    np.greater_equal(share, LINE_EDGE, out=edge[1:-1])
+    if not edge.any():
+        return []
+    change = np.flatnonzero(edge[1:] != edge[:-1])  # each run's first row, then the row after its last
+    core = np.flatnonzero(share >= LINE_SHARE)
+    out = []
+    for i, j in zip(change[0::2].tolist(), change[1::2].tolist(), strict=True):
+        if i > first_end and j <= last_start:
             continue
-        j = i
-        while j < n and edge[j]:
-            j += 1
-        core = np.flatnonzero(share[i:j] >= LINE_SHARE)
-        if core.size and near[i:j].any():
-            out.append((max(0, i + int(core[0]) - 1), min(n, i + int(core[-1]) + 2)))
-        i = j
+        inner = core[(core >= i) & (core < j)]
+        if inner.size:
+            out.append((max(0, int(inner[0]) - 1), min(n, int(inner[-1]) + 2)))
     return out
+
+
+def _meets(written: np.ndarray, start: int, step: int) -> np.ndarray:
+    """For each row of *written*, whether it holds OVERLAP_PX pixels in a row from column *start* on, stepping
+    by *step*: writing that meets a line from that side."""
+    end = start + step * (OVERLAP_PX - 1)
+    if not (0 <= start < written.shape[1] and 0 <= end < written.shape[1]):
+        return np.zeros(written.shape[0], bool)
+    lo, hi = min(start, end), max(start, end)
+    meets: np.ndarray = np.asarray(written[:, lo : hi + 1].all(axis=1))
+    return meets
+
+
+def _kept(meets: np.ndarray) -> np.ndarray:
+    """Where a line stays: KEEP_ALONG_PX either way along it from each place writing meets it."""
+    if not meets.any():
+        return meets
+    c = np.concatenate(([0], np.cumsum(meets, dtype=np.int32)))
+    n = len(meets)
+    idx = np.arange(n)
+    return c[np.minimum(idx + KEEP_ALONG_PX + 1, n)] > c[np.maximum(idx - KEEP_ALONG_PX, 0)]
 
 
 def _remove_lines(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, band: int) -> np.ndarray:
@@ -151,54 +173,32 @@ def _remove_lines(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, band: int
     border, the side of an O that runs along it, are not cut away with it). Ink meeting it from outside (the
     neighbour's writing) keeps nothing; the neighbours' borders in the margin go whole."""
     dark = ink >= FAINT_DIP + 10
-    h, w = ink.shape
-    near_rows = np.zeros(h, bool)
-    near_rows[: y0 + band + 1] = True
-    near_rows[max(0, y1 - band):] = True
-    near_cols = np.zeros(w, bool)
-    near_cols[: x0 + band + 1] = True
-    near_cols[max(0, x1 - band):] = True
-    rows = _blocks(dark[:, x0:x1].mean(axis=1), near_rows)
-    cols = _blocks(dark[y0:y1, :].mean(axis=0), near_cols)
+    rows = _blocks(np.count_nonzero(dark[:, x0:x1], axis=1) / max(1, x1 - x0), y0 + band, max(0, y1 - band))
+    cols = _blocks(np.count_nonzero(dark[y0:y1, :], axis=0) / max(1, y1 - y0), x0 + band, max(0, x1 - band))
     if not rows and not cols:
         return ink
-    line = np.zeros_like(dark)
+    written = ink >= INK_DIP  # a stroke's ink; the lines' blurred edges are lighter
     for a, b in rows:
-        line[a:b, :] = True
+        written[a:b, :] = False
     for a, b in cols:
-        line[:, a:b] = True
-    written = (ink >= INK_DIP) & ~line  # a stroke's ink; the lines' blurred edges are lighter
+        written[:, a:b] = False
     out = ink.copy()
-
-    def beyond(mask: np.ndarray, start: int, step: int, limit: int) -> np.ndarray:
-        """Whether *mask* holds OVERLAP_PX pixels in a row from *start* stepping by *step* (along axis 1)."""
-        hit = np.ones(mask.shape[0], bool)
-        for k in range(OVERLAP_PX):
-            pos = start + step * k
-            if not 0 <= pos < limit:
-                return np.zeros(mask.shape[0], bool)
-            hit &= mask[:, pos]
-        return hit
-
-    along = np.ones(2 * KEEP_ALONG_PX + 1, np.uint8)
-
-    def keep(over: np.ndarray) -> np.ndarray:
-        return np.convolve(over.astype(np.uint8), along, mode="same") > 0
-
     for a, b in cols:
         if a <= x0 + band and b >= x0 - band:  # the box's left border: writing meets it from the right
-            out[~keep(beyond(written, b, 1, w)), a:b] = 0
+            out[~_kept(_meets(written, b, 1)), a:b] = 0
         elif a <= x1 + band and b >= x1 - band:  # its right border: writing meets it from the left
-            out[~keep(beyond(written, a - 1, -1, w)), a:b] = 0
+            out[~_kept(_meets(written, a - 1, -1)), a:b] = 0
         else:  # a neighbour's border in the margin
             out[:, a:b] = 0
-    for a, b in rows:
-        if a <= y0 + band and b >= y0 - band:
-            out[a:b, ~keep(beyond(written.T, b, 1, h))] = 0
-        elif a <= y1 + band and b >= y1 - band:
-            out[a:b, ~keep(beyond(written.T, a - 1, -1, h))] = 0
-        else:
-            out[a:b, :] = 0
+    if rows:
+        written_t = written.T
+        for a, b in rows:
+            if a <= y0 + band and b >= y0 - band:
+                out[a:b, ~_kept(_meets(written_t, b, 1))] = 0
+            elif a <= y1 + band and b >= y1 - band:
+                out[a:b, ~_kept(_meets(written_t, a - 1, -1))] = 0
+            else:
+                out[a:b, :] = 0
     return out
 
 
@@ -218,27 +218,50 @@ def paper_level(region: np.ndarray) -> int:
     return int(np.searchsorted(counts, 0.9 * (counts[-1] - 1)))
 
 
-def blank(region: np.ndarray) -> bool:
+#: Pixels of a box's edge left out by :func:`blank`: the margin, the border band and a little more.
+BLANK_INSET = round((MARGIN_MM + BORDER_BAND_MM + 0.1) * PX_PER_MM)
+
+
+def blank(region: np.ndarray, paper: int | None = None) -> bool:
     """Nothing at all is written in the box: no pixel of its inside, away from the border, as much as faintly
-    darker than the paper (an empty box need not be cleaned)."""
-    inset = round((MARGIN_MM + BORDER_BAND_MM + 0.1) * PX_PER_MM)
-    inside = region[inset:-inset, inset:-inset]
+    darker than the paper (an empty box need not be cleaned). *paper*: the region's :func:`paper_level`, where
+    the caller has it."""
+    inside = region[BLANK_INSET:-BLANK_INSET, BLANK_INSET:-BLANK_INSET]
     if inside.size == 0:
         return False
-    paper = paper_level(region)
-    return float((inside < paper - FAINT_DIP).mean()) < EMPTY_SPECKS
+    if paper is None:
+        paper = paper_level(region)
+    return int(np.count_nonzero(inside < paper - FAINT_DIP)) < EMPTY_SPECKS * inside.size
 
 
-def clean(region: np.ndarray, box_w_mm: float, box_h_mm: float) -> Box:
+def paper_and_blank(regions: list[np.ndarray]) -> list[tuple[int, bool]]:
+    """:func:`paper_level` and :func:`blank` of each of a row's regions, as those functions give them one by
+    one, in a few array operations for the whole row (a page has a few hundred boxes, most of them empty)."""
+    if not regions or any(r.shape != regions[0].shape for r in regions):
+        return [(paper_level(r), blank(r)) for r in regions]
+    stack = np.stack(regions).reshape(len(regions), -1)
+    # the 90th percentile as paper_level takes it: the first grey at or under which 0.9 (n - 1) pixels lie
+    kth = max(0, math.ceil(0.9 * (stack.shape[1] - 1)) - 1)
+    papers = np.partition(stack, kth, axis=1)[:, kth].astype(np.int16)
+    inside = np.stack(regions)[:, BLANK_INSET:-BLANK_INSET, BLANK_INSET:-BLANK_INSET]
+    if inside.size == 0:
+        return [(int(p), False) for p in papers]
+    marked = np.count_nonzero(inside < (papers - FAINT_DIP)[:, None, None], axis=(1, 2))
+    per_box = inside.shape[1] * inside.shape[2]
+    return [(int(p), bool(m < EMPTY_SPECKS * per_box)) for p, m in zip(papers, marked, strict=True)]
+
+
+def clean(region: np.ndarray, box_w_mm: float, box_h_mm: float, paper: int | None = None) -> Box:
     """*region* (a box cut with :func:`cut_row`, or a training image made alike) as ink with the printed border gone.
 
     The paper level is the region's bright end. The border is the rows and columns of ink that run along most of
     the box's side in the margin or just inside the box's edge (a printed line is straight and spans the side; a
     written stroke seldom does, and only there); they are taken away except where writing crosses or lies on
-    them (:func:`_remove_lines`).
+    them (:func:`_remove_lines`). *paper*: the region's :func:`paper_level`, where the caller has it.
     """
-    paper = paper_level(region)
-    ink = np.clip(paper - region.astype(np.int16), 0, 255).astype(np.uint8)
+    if paper is None:
+        paper = paper_level(region)
+    ink = cv2.subtract(np.full(region.shape, paper, np.uint8), region)  # paper - region, negative at 0
     h, w = ink.shape
     m = MARGIN_MM * PX_PER_MM
     x0, y0 = round(m), round(m)

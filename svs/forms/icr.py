@@ -153,13 +153,12 @@ def _best(chars: str, table: np.ndarray, gaps: set[int], accept: Callable[[str],
     top = np.argsort(-table, axis=1)[:, :TOP_K]
     logp = np.log(np.maximum(np.take_along_axis(table, top, axis=1), 1e-12))
 
+    steps, depth = logp.tolist(), top.shape[1]
+    # each box's choices as strings, a space before the boxes that follow a gap
+    choices = [[(" " if k in gaps else "") + chars[i] for i in row] for k, row in enumerate(top.tolist())]
+
     def text(ranks: tuple[int, ...]) -> str:
-        out = []
-        for k, r in enumerate(ranks):
-            if k in gaps:
-                out.append(" ")
-            out.append(chars[int(top[k, r])])
-        return "".join(out)
+        return "".join([choices[k][r] for k, r in enumerate(ranks)])
 
     # best first: a reading's successors raise the rank of one box at or after the last box raised, so each
     # reading is met once, and in order of probability (each box's choices are sorted)
@@ -178,9 +177,9 @@ def _best(chars: str, table: np.ndarray, gaps: set[int], accept: Callable[[str],
             best = len(seen) - 1
         for k in range(last, len(ranks)):
             r = ranks[k]
-            if r + 1 < top.shape[1]:
+            if r + 1 < depth:
                 nxt = (*ranks[:k], r + 1, *ranks[k + 1 :])
-                heapq.heappush(heap, (neg + float(logp[k, r] - logp[k, r + 1]), nxt, k))
+                heapq.heappush(heap, (neg + (steps[k][r] - steps[k][r + 1]), nxt, k))
     if best is None:
         return None
     return Decoded(seen[best][1], mass * _weigh(seen, best), best + 1)

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from svs.forms import read_tesseract
-from svs.forms.boxes import FAINT_DIP, Box, blank, clean, cut_row, region_mm
+from svs.forms.boxes import FAINT_DIP, Box, clean, cut_row, paper_and_blank, region_mm
 from svs.forms.icr import CLASSES, CROSSED, TICK, decode, real_date, recogniser, same_writing
 from svs.forms.register import Registration, identify, warp
 from svs.forms.template import FormField, Template, all_templates
@@ -52,8 +52,9 @@ class _Field:
 
 
 def _cut_field(grey: np.ndarray, reg: Registration, f: FormField, min_ink: float) -> _Field:
-    boxes = [EMPTY if blank(r) else clean(r, f.box_w, f.box_h)
-             for r in cut_row(grey, reg, f.x, f.y, f.boxes, f.pitch, f.box_w, f.box_h)]
+    regions = cut_row(grey, reg, f.x, f.y, f.boxes, f.pitch, f.box_w, f.box_h)
+    boxes = [EMPTY if empty else clean(r, f.box_w, f.box_h, paper)
+             for r, (paper, empty) in zip(regions, paper_and_blank(regions), strict=True)]
     filled = [b.own_share() >= min_ink for b in boxes]
     faint = any(not full and b.share(FAINT_DIP) >= FAINT_SHARE for b, full in zip(boxes, filled, strict=True))
     return _Field(f, boxes, filled, faint)

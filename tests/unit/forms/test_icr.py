@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from svs.forms.boxes import MARGIN_MM, PX_PER_MM, blank, clean
+from svs.forms.boxes import MARGIN_MM, PX_PER_MM, blank, clean, paper_and_blank, paper_level
 from svs.forms.icr import CLASSES, CROSSED, allowed_proba, decode, real_date
 from svs.forms.read import read_form, read_form_with_crop
 from svs.forms.template import load_template
@@ -201,3 +201,72 @@ def test_the_evaluation_writing_and_fonts_are_never_used_for_training() -> None:
             f"{path} uses the evaluation data"
     own = (root / "bench" / "handprint_eval.py").read_text()
     assert not re.search(r"^\s*(from|import) .*(strokes|train_icr)", own, re.M), "the evaluation reuses training code"
+
+
+def test_elastic_bending_moves_the_training_writing_and_keeps_its_ink() -> None:
+    root = Path(__file__).resolve().parents[3]
+    sys.path.insert(0, str(root / "models"))
+    import train_icr
+
+    layer = np.full((200, 160), 255, np.uint8)
+    cv2.line(layer, (80, 30), (80, 170), 0, 9)
+    cv2.line(layer, (40, 100), (120, 100), 0, 9)
+    bent = train_icr.elastic(layer, 6.0, np.random.default_rng(3))
+    assert bent.shape == layer.shape and not np.array_equal(bent, layer)
+    ink, bent_ink = int((layer < 128).sum()), int((bent < 128).sum())
+    assert abs(bent_ink - ink) < 0.25 * ink, "bending tears or thickens the strokes"
+    rows, cols = np.nonzero(bent < 128)
+    assert rows.min() > 10 and rows.max() < 190 and cols.min() > 20 and cols.max() < 140, "the writing is moved far"
+    paper = np.full((50, 40), 255, np.uint8)
+    assert np.array_equal(train_icr.elastic(paper, 6.0, np.random.default_rng(3)), paper)
+
+
+def test_a_rows_paper_levels_and_empty_boxes_are_those_of_each_box_alone() -> None:
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        paper = int(rng.integers(150, 256))
+        regions = []
+        for _ in range(int(rng.integers(1, 12))):
+            r = _box_region(border=int(rng.integers(20, 120)))
+            r = np.clip(r.astype(np.int16) - (245 - paper) + rng.normal(0, 3, r.shape), 0, 255).astype(np.uint8)
+            if rng.random() < 0.4:  # a mark, from a speck to a character
+                n = int(rng.integers(1, 60))
+                ys, xs = rng.integers(12, r.shape[0] - 12, n), rng.integers(12, r.shape[1] - 12, n)
+                r[ys, xs] = int(rng.integers(0, paper))
+            regions.append(r)
+        if trial % 5 == 4:  # a region cut short at the strip's end
+            regions[-1] = regions[-1][:, :-1]
+        assert paper_and_blank(regions) == [(paper_level(r), blank(r)) for r in regions]
+
+
+def test_the_recogniser_divides_its_logits_by_the_temperature_stored_with_it(tmp_path: Path) -> None:
+    from svs.cnn import CellNet
+    from svs.forms.icr import recogniser
+
+    shipped = recogniser()
+    assert 0.3 <= shipped.temperature < 1.0, "the shipped model is sharpened, as calibrated"
+    with np.load(Path(__file__).resolve().parents[3] / "models" / "icr-cnn.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["temperature"] = np.array(1.0, np.float32)
+    np.savez(tmp_path / "plain.npz", **arrays)
+    plain = CellNet(tmp_path / "plain.npz")
+    cells = np.random.default_rng(2).random((5, 32 * 24)).astype(np.float32)
+    logits = plain.logits(cells)
+    assert np.allclose(plain.proba(cells).sum(axis=1), 1.0)
+    sharp = shipped.proba(cells)
+    expected = np.exp(logits / shipped.temperature - (logits / shipped.temperature).max(axis=1, keepdims=True))
+    assert np.allclose(sharp, expected / expected.sum(axis=1, keepdims=True), atol=1e-6)
+    assert (sharp.max(axis=1) >= plain.proba(cells).max(axis=1) - 1e-6).all()
+
+
+def test_calibration_finds_the_temperature_that_made_the_labels() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "models"))
+    import calibrate
+
+    rng = np.random.default_rng(4)
+    logits = rng.normal(0, 3, (20000, 10))
+    z = logits / 0.6
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(10, p=row) for row in p])
+    assert abs(calibrate.fit_temperature(logits, labels) - 0.6) <= 0.03
