@@ -210,11 +210,12 @@ PHOTO_PROFILES: dict[str, PhotoThresholds] = {p.name: p for p in (UK_PRINTED, UK
 @dataclass(frozen=True)
 class FormThresholds:
     min_field_confidence: Threshold = Threshold(
-        0.985, "form.field_unreadable: a field is read only where its reading has at least this probability "
-               "against the other readings of the writing (svs/forms/icr.py); set on the training generator's "
-               "single boxes as the floor with at most 0.2% of boxes wrong over it (bench/bench_icr.py --tune "
-               "--cells 12000, model icr-cnn-2 width 24 at temperature 0.80: 15.2% of right characters under it, "
-               "0.18% of boxes wrong over it), reported on held-out hand-printing (BENCHMARKS.md)")
+        0.98, "form.field_unreadable: a field is read only where its reading has at least this probability "
+              "against the other readings of the writing (svs/forms/icr.py); set on the training generator as the "
+              "lowest floor with at most 0.2% of single boxes and of whole fields wrong over it (bench/bench_icr.py "
+              "--tune --cells 16000, model icr-cnn-2 width 24 at temperature 0.80: 0.19% of 16,000 boxes and 0.15% "
+              "of 4,000 fields wrong over it; 0.97 lets 0.23% of fields through), reported on held-out "
+              "hand-printing (BENCHMARKS.md)")
     min_cell_ink: Threshold = Threshold(
         0.006, "a character box with under 0.6% of its inside inked (80 grey levels under the paper, border taken "
                "away) is empty: a hand-printed full stop covers about 1%, a typed hyphen or apostrophe 1.3-1.5% "
