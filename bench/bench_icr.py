@@ -108,6 +108,10 @@ class Tally:
                 f"({100 * self.unsure / max(1, self.fields):.1f}%)")
 
 
+#: Confidence floors tried with --tune (FormThresholds.min_field_confidence is chosen among them).
+FLOORS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99)
+
+
 def training_column(n: int, tune: bool) -> None:
     import train_icr
 
@@ -121,7 +125,7 @@ def training_column(n: int, tune: bool) -> None:
           f"{100 * float((top == y).mean()):.2f}%")
     if tune:
         print("   confidence floor: right characters under it (to a person) / wrong characters at or over it")
-        for floor in (0.5, 0.7, 0.8, 0.9, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99):
+        for floor in FLOORS:
             right, wrong = top == y, top != y
             print(f"   {floor:.3f}: {100 * float((right & (conf < floor)).sum() / right.sum()):5.2f}% / "
                   f"{100 * float((wrong & (conf >= floor)).sum() / max(1, len(y))):.3f}% of all boxes")
@@ -130,8 +134,9 @@ def training_column(n: int, tune: bool) -> None:
 
 def training_fields(n: int) -> None:
     """Whole fields of the training generator (each box rendered by ``models/train_icr.py``, a seed it never
-    trained on), read as the reader reads a page's fields: the field confidence floor is chosen here, as the
-    lowest with at most 0.2% of fields wrong over it (the issue's bound on silent field errors)."""
+    trained on), decoded as the reader decodes a page's fields. With :func:`training_column`'s single boxes, the
+    field confidence floor is chosen here: the lowest of FLOORS with at most 0.2% of boxes and of fields wrong over
+    it (the issue's bound on silent field errors)."""
     import train_icr
 
     from svs.forms.boxes import blank as empty_box
@@ -178,7 +183,7 @@ def training_fields(n: int) -> None:
     print(f"   whole fields of the training generator ({n}: names, dates, document numbers, telephone numbers): "
           f"{100 * right.mean():.2f}% right")
     print("   field confidence floor: right fields under it (to a person) / wrong fields at or over it (silent)")
-    for floor in (0.5, 0.7, 0.8, 0.9, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99):
+    for floor in FLOORS:
         print(f"   {floor:.3f}: {100 * float((right & (conf < floor)).sum() / max(1, right.sum())):5.2f}% / "
               f"{100 * float((~right & (conf >= floor)).sum() / len(rows)):.3f}% of all fields")
 

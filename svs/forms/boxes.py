@@ -239,11 +239,12 @@ def paper_and_blank(regions: list[np.ndarray]) -> list[tuple[int, bool]]:
     one, in a few array operations for the whole row (a page has a few hundred boxes, most of them empty)."""
     if not regions or any(r.shape != regions[0].shape for r in regions):
         return [(paper_level(r), blank(r)) for r in regions]
-    stack = np.stack(regions).reshape(len(regions), -1)
+    stack = np.stack(regions)
+    flat = stack.reshape(len(regions), -1)
     # the 90th percentile as paper_level takes it: the first grey at or under which 0.9 (n - 1) pixels lie
-    kth = max(0, math.ceil(0.9 * (stack.shape[1] - 1)) - 1)
-    papers = np.partition(stack, kth, axis=1)[:, kth].astype(np.int16)
-    inside = np.stack(regions)[:, BLANK_INSET:-BLANK_INSET, BLANK_INSET:-BLANK_INSET]
+    kth = max(0, math.ceil(0.9 * (flat.shape[1] - 1)) - 1)
+    papers = np.partition(flat, kth, axis=1)[:, kth].astype(np.int16)
+    inside = stack[:, BLANK_INSET:-BLANK_INSET, BLANK_INSET:-BLANK_INSET]
     if inside.size == 0:
         return [(int(p), False) for p in papers]
     marked = np.count_nonzero(inside < (papers - FAINT_DIP)[:, None, None], axis=(1, 2))
