@@ -51,6 +51,37 @@ def purge_all(broker_url: str) -> None:
         conn.close()
 
 
+def broker_state(broker_url: str) -> str:
+    """What the broker holds now, for a test's failure message: Redis's Dramatiq keys (queues, messages,
+    acknowledgement sets, dead letters, worker heartbeats) or RabbitMQ's item queue depths."""
+    if broker_url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        parts = []
+        for raw in sorted(client.keys("dramatiq:*")):
+            key = raw.decode()
+            kind = client.type(raw).decode()
+            size = {"list": client.llen, "hash": client.hlen, "set": client.scard, "zset": client.zcard}.get(kind)
+            parts.append(f"{key} {kind} {size(raw) if size else '?'}")
+        return "; ".join(parts) or "no dramatiq keys"
+    return "; ".join(f"{q} {queue_depth(broker_url, q)}" for q in ITEM_QUEUES)
+
+
+#: Worker log lines worth showing when a test fails: anything above INFO, and the items' outcomes.
+NOTABLE = ('"level": "warning"', '"level": "error"', '"level": "critical"', "Traceback", "dead-letter")
+
+
+def worker_log_digest(logs: list[Path], lines: int = 40) -> str:
+    """The notable lines of the workers' logs (:data:`NOTABLE`), the last *lines* of them."""
+    found: list[str] = []
+    for log in logs:
+        if log.exists():
+            found += [f"{log.name}: {line[:300]}" for line in log.read_text(errors="replace").splitlines()
+                      if any(mark in line for mark in NOTABLE)]
+    return "\n".join(found[-lines:]) or "nothing above INFO in the worker logs"
+
+
 def queue_depth(broker_url: str, queue: str) -> int:
     import pika
 
