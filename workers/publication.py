@@ -14,11 +14,13 @@ RabbitMQ
 Redis
     One Lua script sets a key per publication and adds the message to the results stream only if the key was
     new, atomically (:meth:`workers.channels.redis.RedisChannel.publish_result_unique`); the marker object
-    follows.
+    follows. The key names the store as well as the marker (:func:`unique_key`): batch ids come from the files'
+    content, so the same files submitted to two stores that share a Redis are two batches, each published.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -61,6 +63,12 @@ def claim(store: Store, marker_key: str, attempt: str, redelivered: bool) -> boo
     return True
 
 
+def unique_key(store: Store, marker_key: str) -> str:
+    """The broker-side key of the publication under *marker_key* in *store*: the marker's key within its store
+    (a digest of the store's URL, so that no bucket or path name goes into the broker)."""
+    return f"{hashlib.sha256(store.url.encode()).hexdigest()[:16]}/{marker_key}"
+
+
 def publish_once(store: Store, marker_key: str, body: bytes, message: Any, channel: Channel | None,
                  routing_key: str, exchange: str = Channel.RESULTS) -> bool:
     """Publish *body* on the results *exchange* under *routing_key* (:mod:`workers.channels.routing`) exactly
@@ -75,6 +83,6 @@ def publish_once(store: Store, marker_key: str, body: bytes, message: Any, chann
         return False
     if channel is None:
         raise ValueError("a message not consumed in a transaction needs a channel to publish on")
-    published = channel.publish_result_unique(body, routing_key, marker_key, exchange)
+    published = channel.publish_result_unique(body, routing_key, unique_key(store, marker_key), exchange)
     store.put(marker_key, b"", "marker", "text/plain")
     return published

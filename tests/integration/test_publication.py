@@ -117,12 +117,29 @@ def test_redis_pushes_a_publication_once_however_often_it_is_tried(redis_url: st
     store = open_store(str(tmp_path / "store"))
     key = f"batches/{uuid.uuid4().hex}/items/0001/published"
     try:
-        assert channel.publish_result_unique(b"{}", "item.accepted", key, exchange)
+        assert channel.publish_result_unique(b"{}", "item.accepted", publication.unique_key(store, key), exchange)
         # killed after the push, before the marker: the redelivery pushes nothing
         assert not publication.publish_once(store, key, b"{}", None, channel, "item.accepted", exchange)
         assert store.exists(key)
         assert not publication.publish_once(store, key, b"{}", None, channel, "item.accepted", exchange)
         assert list(channel.results(exchange=exchange)) == [b"{}"]
+    finally:
+        channel.purge(exchange)
+        channel.close()
+
+
+def test_the_same_batch_in_two_stores_sharing_a_redis_is_published_once_for_each(redis_url: str,
+                                                                                   tmp_path: Path) -> None:
+    """Batch ids come from the files' content: the same files submitted to two stores are two batches."""
+    channel = open_channel(redis_url)
+    exchange = f"svs.test-results-{uuid.uuid4().hex[:8]}"
+    stores = [open_store(str(tmp_path / "a")), open_store(str(tmp_path / "b"))]
+    key = f"batches/{uuid.uuid4().hex}/items/0001/published"
+    try:
+        for i, store in enumerate(stores):
+            for _ in range(2):
+                publication.publish_once(store, key, str(i).encode(), None, channel, "item.accepted", exchange)
+        assert list(channel.results(exchange=exchange)) == [b"0", b"1"]
     finally:
         channel.purge(exchange)
         channel.close()
