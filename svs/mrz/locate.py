@@ -288,7 +288,8 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
     broken letter) splits a line into pieces along one straight path."""
     info = []
     big = np.maximum(sizes[:, 0], sizes[:, 1])
-    for idx in pieces:
+    ends = np.empty((len(pieces), 2, 2))  # each piece's first and last glyph along its direction
+    for i, idx in enumerate(pieces):
         pts = centres[idx]
         mean = pts.mean(axis=0)
         q = pts - mean
@@ -298,6 +299,8 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
         d = d if d[0] >= 0 else -d
         glyph = _upper_median(big[idx])
         info.append((mean, d, glyph))
+        t = q @ d
+        ends[i] = pts[[int(t.argmin()), int(t.argmax())]]
     parent = list(range(len(pieces)))
 
     def root(i: int) -> int:
@@ -310,6 +313,7 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
     pitches = [median(np.diff(np.sort((centres[idx] - m) @ d))) if len(idx) > 1 else 0.0
                for idx, (m, d, _) in zip(pieces, info, strict=True)]
     glyphs = np.array([g for _, _, g in info])
+    directions = np.array([d for _, d, _ in info]).reshape(-1, 2)
     order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
     for a in order:
         mean_a, d_a, g_a = info[a]
@@ -330,10 +334,90 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
             gap = max(float(t_b.min() - t_a.max()), float(t_a.min() - t_b.max()))
             if gap < 4.0 * g_a or (gap < FAR_GAP * g_a and _in_step(gap, pitches[a])):
                 parent[root(b)] = root(a)
+    # a bent line (a page that does not lie flat, photographed at an angle) leaves the straight path of a piece:
+    # a piece that continues it near one of its ends, in the direction that end points, is joined too
+    for a, b in _bend_pairs(pieces, directions, glyphs, ends):
+        if root(b) != root(a) and _continues(centres[pieces[a]], centres[pieces[b]], directions[a], glyphs[a]):
+            parent[root(b)] = root(a)
     merged: dict[int, list[int]] = {}
     for i, idx in enumerate(pieces):
         merged.setdefault(root(i), []).extend(idx)
     return list(merged.values())
+
+
+#: Glyphs of a piece's end (at most) that give its local direction, and of the next piece that must lie on it.
+END_GLYPHS = 8
+NEXT_GLYPHS = 4
+#: The local directions of a piece's end and of the next piece agree within this many degrees.
+BEND_DEG = 8.0
+#: A bent line's pieces are joined across at most this many glyph heights (four or five glyphs the chain missed).
+BEND_GAP = 6.0
+#: Two pieces of a bent line point within twice BEND_DEG of one another (the sine of that angle).
+BEND_SIN = math.sin(math.radians(2 * BEND_DEG))
+
+
+def _principal(pts: np.ndarray) -> np.ndarray:
+    """The unit direction of most spread of a few points (the principal axis of their scatter)."""
+    q = pts - pts.mean(axis=0)
+    angle = 0.5 * math.atan2(2.0 * float(q[:, 0] @ q[:, 1]), float(q[:, 0] @ q[:, 0] - q[:, 1] @ q[:, 1]))
+    return np.array([math.cos(angle), math.sin(angle)])
+
+
+def _bend_pairs(pieces: list[list[int]], directions: np.ndarray, glyphs: np.ndarray, ends: np.ndarray,
+                ) -> list[tuple[int, int]]:
+    """Pairs (a, b) that :func:`_continues` is to judge, all pieces at once, longest *a* first. Necessary for b
+    to continue a bent line past an end of a: a has END_GLYPHS glyphs or more, b is of similar glyph size and
+    direction, and an end of b lies within reach of an end of a, roughly ahead of it."""
+    long = np.array(sorted((i for i, idx in enumerate(pieces) if len(idx) >= END_GLYPHS),
+                           key=lambda i: -len(pieces[i])), dtype=int)
+    pairs: list[tuple[int, int]] = []
+    for chunk in np.array_split(long, max(1, len(long) // 32)) if len(long) else []:
+        d = directions[chunk]
+        normals = np.stack([-d[:, 1], d[:, 0]], axis=1)
+        g = glyphs[chunk][:, None]
+        turn = np.abs(normals @ directions.T)  # the sine of the angle between the two pieces' directions
+        ok = (glyphs[None, :] > 0.6 * g) & (glyphs[None, :] < 1.6 * g) & (turn < BEND_SIN)
+        # chunk piece, other piece, its end, this piece's end, xy
+        v = ends[None, :, :, None, :] - ends[chunk][:, None, None, :, :]
+        along = np.abs(np.einsum("apxyk,ak->apxy", v, d))
+        across = np.abs(np.einsum("apxyk,ak->apxy", v, normals))
+        g4 = g[:, :, None, None]
+        ok &= ((along < BEND_GAP * g4) & (across < BEND_SIN * along + 0.4 * g4)).any(axis=(2, 3))
+        ok[np.arange(len(chunk)), chunk] = False
+        pairs += [(int(chunk[i]), int(j)) for i, j in zip(*np.nonzero(ok), strict=True)]
+    return pairs
+
+
+def _continues(pts_a: np.ndarray, pts_b: np.ndarray, d_a: np.ndarray, glyph: float) -> bool:
+    """Whether piece *b* continues piece *a* past one of its ends along a bent line: b's glyphs nearest that end
+    lie on the straight path of a's last glyphs (within 0.4 glyph heights), point the same way, and start beyond
+    the end by less than BEND_GAP glyph heights."""
+    if len(pts_b) < 3:
+        return False
+    t_a = pts_a @ d_a
+    order = np.argsort(t_a)
+    for end_idx, outward in ((order[-END_GLYPHS:], 1.0), (order[:END_GLYPHS], -1.0)):
+        end = pts_a[end_idx]
+        tip = end[-1] if outward > 0 else end[0]
+        dist = np.hypot(*(pts_b - tip).T)
+        if float(dist.min()) > BEND_GAP * glyph:
+            continue
+        d_end = _principal(end)
+        d_end = d_end if float(d_end @ d_a) * outward > 0 else -d_end  # pointing out of a, towards b
+        nxt = pts_b[np.argsort(dist)[:NEXT_GLYPHS]]
+        d_next = _principal(nxt) if len(nxt) >= 3 else d_end
+        if abs(float(d_next @ np.array([-d_end[1], d_end[0]]))) > math.sin(math.radians(BEND_DEG)):
+            continue
+        normal = np.array([-d_end[1], d_end[0]])
+        centre = end.mean(axis=0)
+        if float(np.abs((nxt - centre) @ normal).max()) > 0.4 * glyph:
+            continue
+        gap = float(((nxt - tip) @ d_end).min())
+        # the pitch changes along a bent line seen at an angle, so a gap is not measured in pitches here: the
+        # straight path and the direction, both local, are what tell a continuation
+        if 0.5 * glyph < gap < BEND_GAP * glyph:
+            return True
+    return False
 
 
 def _in_step(gap: float, pitch: float) -> bool:

@@ -286,3 +286,31 @@ def test_a_visa_with_a_smudged_v_is_not_read_as_a_passport_whose_composite_is_a_
     found = best_reading(probs)
     assert found is not None
     assert found[1].format == "MRVA" and found[1].lines == lines
+
+
+def _bowed(img: np.ndarray, bow: float) -> np.ndarray:
+    """The page's rows bowed by *bow* pixels between the middle and the ends, as a page that does not lie flat."""
+    h, w = img.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    u = (xs - w / 2) / (w / 2)
+    return cv2.remap(img, xs, ys - bow * (1 - u * u), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_a_bent_line_split_by_a_stroke_through_it_is_found_whole(gen) -> None:  # type: ignore[no-untyped-def]
+    """A pen stroke through three glyphs of a line splits its chain of glyphs in two; on a bent page the second
+    piece leaves the first piece's straight path, and is still joined where it continues the first one's end."""
+    from svs.mrz.locate import find_candidates
+
+    rng = np.random.default_rng(3)
+    lines = gen.random_mrz("TD3", rng)
+    glyph = 22
+    img = gen.mrz_block(lines, glyph, rng)
+    x = int(img.shape[1] * 0.47)
+    y = 3 * glyph + glyph // 2 - 2  # through the middle of the first line's glyphs (mrz_block's margin: 3 glyphs)
+    cv2.rectangle(img, (x, y), (x + 60, y + 3), (30, 30, 30), -1)
+    img = _bowed(img, 12)
+    (best, *_) = find_candidates(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+    assert len(best.lines) == 2 and min(len(line.xs) for line in best.lines) >= 40
+    r = read_mrz(img, TODAY)
+    assert r.found and r.lines[1] == lines[1]
+    assert r.lines == lines or r.reasons  # what the stroke hides is read right or sent to a person
