@@ -55,6 +55,10 @@ class Grid:
     missing: int = 0  # cells of the MRZ's length beyond the glyphs found on its longest line
     extra: int = 0  # glyph slots found on the longest line beyond the MRZ's length (a mark beside a line)
     shift: int = 0  # cells the grid starts before the first glyph found (grid_for)
+    #: per line, where its glyphs bow away from its straight row (a page that does not lie flat): the
+    #: coefficients (a, b, c) of the offset a t^2 + b t + c along the row's normal, in pixels, t from its first
+    #: cell; none where the line is straight (BOW_MIN)
+    bows: tuple[tuple[float, float, float] | None, ...] = ()
 
 
 def _walk(t: np.ndarray, pitch: float) -> np.ndarray:
@@ -181,8 +185,35 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         anchor = origin + d * start + nrm * off
         p0 = centre + di * float((anchor - centre) @ di)
         rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
+    bows = tuple(_bow(lines[i], s, np.asarray(p0), np.asarray(di), glyph, pitch * (n - 1))
+                 for i, (p0, di) in zip(order, rows, strict=True))
     return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs), max(0, n_obs - n),
-                shift)
+                shift, bows if any(b is not None for b in bows) else ())
+
+
+#: A line's glyph centres, fitted by a parabola across the row, bow this many glyph heights or more from the
+#: straight row before its strip follows them (:func:`line_strip`); less is within what the recogniser was
+#: trained on (glyphs up to a tenth of their height off their cell's middle).
+BOW_MIN = 0.1
+#: Glyphs a line needs before its bow is fitted.
+BOW_GLYPHS = 12
+
+
+def _bow(line: Line, scale: float, p0: np.ndarray, d: np.ndarray, glyph: float,
+         length: float) -> tuple[float, float, float] | None:
+    """The parabola (a, b, c) of the line's glyph centres' offset from its row (first cell *p0*, direction
+    *d*) along the row's normal, in pixels against the distance t from p0; None where it stays within BOW_MIN
+    glyph heights of the row over the row's *length*."""
+    if len(line.xs) < BOW_GLYPHS:
+        return None
+    pts = np.stack([line.xs, line.ys], axis=1) / scale - p0
+    t, off = pts @ d, pts @ np.array([-d[1], d[0]])
+    a, b, c = (float(v) for v in _polyfit(t, off, 2))
+    ends = np.array([0.0, length, -b / (2 * a) if a else 0.0])
+    ends = ends[(ends >= 0) & (ends <= length)]
+    if float(np.abs(a * ends**2 + b * ends + c).max()) < BOW_MIN * glyph:
+        return None
+    return a, b, c
 
 
 #: A line strip's height, in glyph heights.
@@ -202,9 +233,21 @@ def line_strip(grey: np.ndarray, grid: Grid, row: int, tail: float = 0.0, room: 
     src = np.array([p0, p0 + d * grid.pitch * grid.n, p0 + nrm * grid.glyph], dtype=np.float32)
     dst = np.array([[cw, height / 2], [cw * (grid.n + 1), height / 2], [cw, height / 2 + GLYPH_PX]],
                    dtype=np.float32)
-    m = cv2.getAffineTransform(src, dst)
+    bow = grid.bows[row] if grid.bows else None
     interp = cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(grey, m, (width, height), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    if bow is None:
+        m = cv2.getAffineTransform(src, dst)
+        return cv2.warpAffine(grey, m, (width, height), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    # a bowed line: a strip taller by the bow each way, its columns then moved onto the glyphs' parabola
+    xs = (np.arange(width, dtype=np.float64) - cw) * grid.pitch / cw  # t of each column, image pixels
+    off = (bow[0] * xs + bow[1]) * xs + bow[2]
+    extra = math.ceil(float(np.abs(off).max()) * k) + 1
+    dst = dst + np.array([0.0, extra], dtype=np.float32)
+    m = cv2.getAffineTransform(src, dst)
+    tall = cv2.warpAffine(grey, m, (width, height + 2 * extra), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    map_x = np.tile(np.arange(width, dtype=np.float32), (height, 1))
+    map_y = (np.arange(height, dtype=np.float32)[:, None] + extra + (off * k).astype(np.float32)[None, :])
+    return cv2.remap(tall, map_x, map_y.astype(np.float32), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def clipped(grid: Grid, row: int, shape: tuple[int, ...]) -> np.ndarray:

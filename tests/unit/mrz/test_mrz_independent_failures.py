@@ -314,3 +314,14 @@ def test_a_bent_line_split_by_a_stroke_through_it_is_found_whole(gen) -> None:  
     r = read_mrz(img, TODAY)
     assert r.found and r.lines[1] == lines[1]
     assert r.lines == lines or r.reasons  # what the stroke hides is read right or sent to a person
+
+
+@pytest.mark.parametrize("fmt", ["TD1", "TD2", "TD3", "MRVA", "MRVB"])
+def test_an_mrz_on_a_page_bowed_by_nearly_a_glyph_height_is_read_exactly(gen, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """The straight strip through a bowed line's glyphs leaves the glyphs at its ends above or below their cells'
+    middle; the strip follows the parabola through the glyph centres the locator found."""
+    rng = np.random.default_rng(sum(map(ord, fmt)))
+    lines = gen.random_mrz(fmt, rng)
+    glyph = 22
+    r = read_mrz(_bowed(gen.mrz_block(lines, glyph, rng), 0.9 * glyph), TODAY)
+    assert r.lines == lines and r.valid
