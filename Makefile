@@ -35,7 +35,7 @@ services:
 	@scripts/start-services.sh
 
 test: setup system-test services
-	@echo "test: the whole suite, integration and unit tests (about 11 minutes on 2 cores); the slowest tests and any skip's reason are listed at the end"
+	@echo "test: the whole suite, integration and unit tests (about 10 minutes on 2 cores); the slowest tests and any skip's reason are listed at the end"
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --durations=15 -rs
 
 lint: setup
