@@ -241,9 +241,42 @@ def _search(grey: np.ndarray, scale: float) -> list[Candidate]:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
     centres, sizes = _components(grey)
     pieces = _chains(centres, sizes)
-    lines = [ln for ln in (_as_line(c, centres, sizes) for c in _merge_collinear(pieces, centres, sizes)
-                           if len(c) >= MIN_GLYPHS) if ln is not None]
+    found = _grouped(_lines(_merge_collinear(pieces, centres, sizes), centres, sizes), scale)
+    if found and _whole(found[0]):
+        return found
+    # no whole MRZ along straight paths: join the pieces of bent lines too (a page photographed at an angle)
+    return _grouped(_lines(_merge_collinear(pieces, centres, sizes, bent=True), centres, sizes), scale)
+
+
+def _lines(merged: list[list[int]], centres: np.ndarray, sizes: np.ndarray) -> list[Line]:
+    """The merged pieces that are lines of MIN_GLYPHS or more, longest first."""
+    lines = [ln for ln in (_as_line(c, centres, sizes) for c in merged if len(c) >= MIN_GLYPHS) if ln is not None]
     lines.sort(key=lambda ln: -ln.length)
+    return lines
+
+
+def _whole(cand: Candidate) -> bool:
+    """Whether a candidate looks like a whole MRZ: two or three lines that start and end within WHOLE_SLACK
+    pitches of one another (an MRZ's lines are equally long, one under the other) and span WHOLE_SLOTS or more."""
+    if not 2 <= len(cand.lines) <= 3:
+        return False
+    first = cand.lines[0]
+    rad = math.radians(first.angle)
+    d = np.array([math.cos(rad), math.sin(rad)])
+    spans = [(float(t.min()), float(t.max())) for t in (np.stack([ln.xs, ln.ys], 1) @ d for ln in cand.lines)]
+    slack = WHOLE_SLACK * first.pitch
+    return (all(abs(a - spans[0][0]) <= slack and abs(b - spans[0][1]) <= slack for a, b in spans)
+            and (spans[0][1] - spans[0][0]) / first.pitch + 1 >= WHOLE_SLOTS)
+
+
+#: A candidate is a whole MRZ (:func:`_whole`) when its lines' ends agree within this many pitches and span at
+#: least this many slots (the shortest MRZ line has 30).
+WHOLE_SLACK = 2.0
+WHOLE_SLOTS = 28
+
+
+def _grouped(lines: list[Line], scale: float) -> list[Candidate]:
+    """Lines grouped into candidates: two or three parallel lines of one MRZ first, then single lines."""
     groups: list[list[Line]] = []
     used: set[int] = set()
     for i, a in enumerate(lines):
@@ -283,9 +316,10 @@ def _search(grey: np.ndarray, scale: float) -> list[Candidate]:
     return [Candidate(sorted(g, key=lambda ln: _along_normal(ln, g[0])), scale) for g in groups]
 
 
-def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.ndarray) -> list[list[int]]:
+def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.ndarray,
+                     bent: bool = False) -> list[list[int]]:
     """Join chain pieces that continue one another: a glyph the chain could not link (merged fillers, a
-    broken letter) splits a line into pieces along one straight path."""
+    broken letter) splits a line into pieces along one straight path; *bent*: or along a bent one."""
     info = []
     big = np.maximum(sizes[:, 0], sizes[:, 1])
     ends = np.empty((len(pieces), 2, 2))  # each piece's first and last glyph along its direction
@@ -336,7 +370,7 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
                 parent[root(b)] = root(a)
     # a bent line (a page that does not lie flat, photographed at an angle) leaves the straight path of a piece:
     # a piece that continues it near one of its ends, in the direction that end points, is joined too
-    for a, b in _bend_pairs(pieces, directions, glyphs, ends):
+    for a, b in _bend_pairs(pieces, directions, glyphs, ends) if bent else []:
         if root(b) != root(a) and _continues(centres[pieces[a]], centres[pieces[b]], directions[a], glyphs[a]):
             parent[root(b)] = root(a)
     merged: dict[int, list[int]] = {}
