@@ -326,14 +326,11 @@ def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.nda
     for i, idx in enumerate(pieces):
         pts = centres[idx]
         mean = pts.mean(axis=0)
-        q = pts - mean
-        # the principal direction of the 2 x 2 scatter matrix, in closed form (an SVD per piece costs more)
-        angle = 0.5 * math.atan2(2.0 * float(q[:, 0] @ q[:, 1]), float(q[:, 0] @ q[:, 0] - q[:, 1] @ q[:, 1]))
-        d = np.array([math.cos(angle), math.sin(angle)])
+        d = _principal(pts)
         d = d if d[0] >= 0 else -d
         glyph = _upper_median(big[idx])
         info.append((mean, d, glyph))
-        t = q @ d
+        t = (pts - mean) @ d
         ends[i] = pts[[int(t.argmin()), int(t.argmax())]]
     parent = list(range(len(pieces)))
 
@@ -391,7 +388,8 @@ BEND_SIN = math.sin(math.radians(2 * BEND_DEG))
 
 
 def _principal(pts: np.ndarray) -> np.ndarray:
-    """The unit direction of most spread of a few points (the principal axis of their scatter)."""
+    """The unit direction of most spread of a few points: the principal axis of their 2 x 2 scatter matrix, in
+    closed form (an SVD per piece of a line costs more)."""
     q = pts - pts.mean(axis=0)
     angle = 0.5 * math.atan2(2.0 * float(q[:, 0] @ q[:, 1]), float(q[:, 0] @ q[:, 0] - q[:, 1] @ q[:, 1]))
     return np.array([math.cos(angle), math.sin(angle)])
