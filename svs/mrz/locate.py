@@ -423,9 +423,7 @@ def _bend_pairs(pieces: list[list[int]], directions: np.ndarray, glyphs: np.ndar
 def _continues(pts_a: np.ndarray, pts_b: np.ndarray, d_a: np.ndarray, glyph: float) -> bool:
     """Whether piece *b* continues piece *a* past one of its ends along a bent line: b's glyphs nearest that end
     lie on the straight path of a's last glyphs (within 0.4 glyph heights), point the same way, and start beyond
-    the end by less than BEND_GAP glyph heights."""
-    if len(pts_b) < 3:
-        return False
+    the end by less than BEND_GAP glyph heights. Chain pieces have MIN_PIECE (3) glyphs or more."""
     t_a = pts_a @ d_a
     order = np.argsort(t_a)
     for end_idx, outward in ((order[-END_GLYPHS:], 1.0), (order[:END_GLYPHS], -1.0)):
@@ -437,10 +435,9 @@ def _continues(pts_a: np.ndarray, pts_b: np.ndarray, d_a: np.ndarray, glyph: flo
         d_end = _principal(end)
         d_end = d_end if float(d_end @ d_a) * outward > 0 else -d_end  # pointing out of a, towards b
         nxt = pts_b[np.argsort(dist)[:NEXT_GLYPHS]]
-        d_next = _principal(nxt) if len(nxt) >= 3 else d_end
-        if abs(float(d_next @ np.array([-d_end[1], d_end[0]]))) > math.sin(math.radians(BEND_DEG)):
-            continue
         normal = np.array([-d_end[1], d_end[0]])
+        if abs(float(_principal(nxt) @ normal)) > math.sin(math.radians(BEND_DEG)):
+            continue
         centre = end.mean(axis=0)
         if float(np.abs((nxt - centre) @ normal).max()) > 0.4 * glyph:
             continue
