@@ -70,9 +70,14 @@ def best_path(worth: np.ndarray, n: int) -> list[int]:
     return path[::-1]
 
 
-def strips_for(grey: np.ndarray, grid: Grid) -> list[np.ndarray]:
-    """The grid's line strips, each reaching AFTER pitches past its last cell and levelled (:func:`level`)."""
-    return [level(line_strip(grey, grid, row, AFTER, ROOM)) for row in range(len(grid.rows))]
+def strips_for(grey: np.ndarray, grid: Grid, colour: np.ndarray | None = None) -> list[np.ndarray]:
+    """The grid's line strips, each reaching AFTER pitches past its last cell and levelled (:func:`level`);
+    with *colour* (the image *grey* is of), that image's strips instead, each moved as the grey one is."""
+    out = []
+    for row in range(len(grid.rows)):
+        tall = line_strip(grey, grid, row, AFTER, ROOM)
+        out.append(level(tall, None if colour is None else line_strip(colour, grid, row, AFTER, ROOM)))
+    return out
 
 
 #: Glyph heights of the image kept above and below a line for levelling it: a bent page lifts a line's end by
@@ -81,12 +86,13 @@ def strips_for(grey: np.ndarray, grid: Grid) -> list[np.ndarray]:
 ROOM = 0.25
 
 
-def level(tall: np.ndarray) -> np.ndarray:
+def level(tall: np.ndarray, moved: np.ndarray | None = None) -> np.ndarray:
     """A line strip cut with ROOM above and below (:func:`svs.mrz.ocr.line_strip`), its text moved up or down
     column by column onto the strip's middle and cut to the usual height. Where the page is bent or
     photographed at an angle, a line is curved, and the straight strip through its glyphs leaves the glyphs
     at one end off their cells' centre (a filler read as a 1). The ink's middle along the line is a parabola
-    fitted to each pitch-wide stretch's ink centre, weighted by its ink."""
+    fitted to each pitch-wide stretch's ink centre, weighted by its ink. *moved*: another strip cut in the same
+    place (the colour image's), returned moved as this one would be."""
     height = round(GLYPH_PX * STRIP_GLYPHS)
     top = (tall.shape[0] - height) / 2
     grey = tall.astype(np.float32)
@@ -102,7 +108,8 @@ def level(tall: np.ndarray) -> np.ndarray:
         offset = np.clip(np.polyval(fit, np.arange(tall.shape[1])), -top, top).astype(np.float32)
     map_x = np.tile(np.arange(tall.shape[1], dtype=np.float32), (height, 1))
     map_y = (np.arange(height, dtype=np.float32)[:, None] + top + offset[None, :]).astype(np.float32)
-    return cv2.remap(tall, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(tall if moved is None else moved, map_x, map_y, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
 
 
 def realign(model: CellNet, grid: Grid, strips: list[np.ndarray]) -> tuple[Grid, list[np.ndarray]]:

@@ -5,7 +5,7 @@ own direction) and keeps the reading that validates best."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +29,7 @@ from svs.mrz.ocr import (
     line_strip,
     recogniser,
 )
+from svs.mrz.overprint import has_colour, read_through
 from svs.mrz.parse import FRA_ID_PREFIX, parse
 
 NAME = "svs"
@@ -238,14 +239,28 @@ def _sure(found: Read | None) -> bool:
 
 
 def _read_grid(grey: np.ndarray, grid: Grid, strips: list[np.ndarray], first: np.ndarray | list[np.ndarray],
-               ) -> Read | None:
+               ink_strips: list[np.ndarray] | None = None) -> Read | None:
+    """The best decoding of the grid's cells (*first*: their probabilities as first read); *ink_strips*: the
+    same strips in the lightest channel of the colour image, where overprinted cells are read again
+    (:mod:`svs.mrz.overprint`)."""
     probs = [_second_look(first[row], s, grid, row) for row, s in enumerate(strips)]
+    if ink_strips is not None:
+        model = recogniser()
+        probs = [read_through(model, p, s, i, grid, row)
+                 for row, (p, s, i) in enumerate(zip(probs, strips, ink_strips, strict=True))]
     found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
     return None if found is None else Read(found[0], found[1], strips, grid)
 
 
-def _read_view(model: Recogniser, grey: np.ndarray, view: View) -> Read | None:
-    return _read_grid(grey, view.grid, view.strips, _first_look(model, view))
+def _ink_strips(colour: np.ndarray, grid: Grid) -> list[np.ndarray]:
+    """The grid's line strips cut from the colour image, in its lightest channel (:func:`ink_grey`)."""
+    return [ink_grey(line_strip(colour, grid, row)) for row in range(len(grid.rows))]
+
+
+def _read_view(model: Recogniser, grey: np.ndarray, view: View, colour: np.ndarray | None = None,
+               ) -> Read | None:
+    ink_strips = None if colour is None else _ink_strips(colour, view.grid)
+    return _read_grid(grey, view.grid, view.strips, _first_look(model, view), ink_strips)
 
 
 #: Of the candidates of one look, this many of the best have every view read again with their cells realigned
@@ -258,20 +273,22 @@ def _by_score(found: Read) -> tuple[bool, bool, int, float]:
     return found.score
 
 
-def _realigned(model: Recogniser, grey: np.ndarray, found: Read) -> Read:
+def _realigned(model: Recogniser, grey: np.ndarray, found: Read, colour: np.ndarray | None = None) -> Read:
     """The better of *found* and the reading of the same lines with cells placed by the recogniser. The second
     reading may not lean on check digits more than the first: where it passes only by a field the decoder
     changed to satisfy its check digit (:func:`svs.mrz.decode.decode`'s repairs), and the first did not need
     that, it stands aside (a check digit printed wrong is reported so, not read away by a second look)."""
     strips = strips_for(grey, found.grid)
     grid, first = realign(model, found.grid, strips)
-    again = _read_grid(grey, grid, strips, first)
+    ink_strips = None if colour is None else [ink_grey(s) for s in strips_for(grey, found.grid, colour)]
+    again = _read_grid(grey, grid, strips, first, ink_strips)
     if again is None or not set(again.decoded.corrected) <= set(found.decoded.corrected):
         return found
     return again if again.score > found.score else found
 
 
-def _read_longer(model: Recogniser, grey: np.ndarray, cand: Candidate, best: Read) -> Read | None:
+def _read_longer(model: Recogniser, grey: np.ndarray, cand: Candidate, best: Read,
+                 colour: np.ndarray | None = None) -> Read | None:
     """A two-line MRZ of 44 characters whose last fillers merged into one blob measures 36 cells long and reads
     as a valid MRV-B or TD2 (their checks lie in the same places as MRV-A's): where ink goes on past the 36th
     cell on both lines (:func:`_continues`), the 44-cell reading replaces it if it is no less valid."""
@@ -282,7 +299,7 @@ def _read_longer(model: Recogniser, grey: np.ndarray, cand: Candidate, best: Rea
     longer = grid_for(cand, flip, shift=best.grid.shift, length=44)
     if longer is None or not _continues(grey, longer):
         return None
-    found = _read_view(model, grey, View(longer, _strips(grey, longer)))
+    found = _read_view(model, grey, View(longer, _strips(grey, longer)), colour)
     return found if found is not None and found.score[0] >= best.score[0] else None
 
 
@@ -302,54 +319,96 @@ def ink_only(grey: np.ndarray) -> np.ndarray:
     return np.where(grey > level, np.uint8(255), grey)
 
 
-def looks(image: np.ndarray) -> Iterator[np.ndarray]:
-    """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass: its grey
-    levels; its lightest channel (:func:`ink_grey`), where it is in colour; turned half round, which shifts every
-    threshold window and resampling grid (a page found at one orientation may be missed at another by a pixel);
-    smoothed, which melts a halftone screen, moire or speckle that the threshold would link glyphs through; ink
-    only (:func:`ink_only`), for a screen too coarse to melt; at another scale."""
+def looks(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass and whose
+    unchecked fields read surely: its grey levels (with the colour image they are of, where it is in colour,
+    for reading overprinted cells: :mod:`svs.mrz.overprint`); its lightest channel (:func:`ink_grey`), where it
+    is in colour; turned half round, which shifts every threshold window and resampling grid (a page found at
+    one orientation may be missed at another by a pixel); smoothed, which melts a halftone screen, moire or
+    speckle that the threshold would link glyphs through; ink only (:func:`ink_only`), for a screen too coarse
+    to melt; at another scale."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    yield grey
+    colour = image if image.ndim == 3 and has_colour(image) else None
+    yield grey, colour
     if image.ndim == 3:
-        yield ink_grey(image)
-    yield cv2.rotate(grey, cv2.ROTATE_180)
-    yield cv2.GaussianBlur(grey, (0, 0), SMOOTH_SIGMA)
-    yield ink_only(grey)
+        yield ink_grey(image), None
     if max(grey.shape) * OTHER_SCALE <= MAX_SCALED_SIDE:
-        yield cv2.resize(grey, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
+        def rescale(x: np.ndarray) -> np.ndarray:
+            return cv2.resize(x, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
     else:
-        yield cv2.resize(grey, None, fx=1 / OTHER_SCALE, fy=1 / OTHER_SCALE, interpolation=cv2.INTER_AREA)
+        def rescale(x: np.ndarray) -> np.ndarray:
+            return cv2.resize(x, None, fx=1 / OTHER_SCALE, fy=1 / OTHER_SCALE, interpolation=cv2.INTER_AREA)
+
+    def seen(view: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+        return view(grey), None if colour is None else view(colour)
+
+    yield seen(_half_turn)
+    yield seen(_smoothed)
+    yield ink_only(grey), colour  # only the paper around the ink changed: the colour image is the image's own
+    yield seen(rescale)
+
+
+def _half_turn(image: np.ndarray) -> np.ndarray:
+    return cv2.rotate(image, cv2.ROTATE_180)
+
+
+def _smoothed(image: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), SMOOTH_SIGMA)
 
 
 def read(image: np.ndarray) -> Reading | None:
-    """The best reading over :func:`looks`: the first whose every check digit passes, else the best of all (a
-    legible MRZ with a wrong check digit is still found, and reported invalid)."""
-    best: tuple[tuple[bool, bool, int, float], Reading] | None = None
-    for grey in looks(image):
-        found = _read_grey(grey)
-        if found is not None and (best is None or found[0] > best[0]):
-            best = found
-        if best is not None and best[0][0]:
+    """The best reading over :func:`looks` (:data:`Rank`): the search ends at the first look whose reading passes
+    every check digit and reads every field none covers surely (:func:`_read_grey`); a legible MRZ with a wrong
+    check digit is still found, and reported invalid. A reading that passes its check digits with a name read
+    unsurely (a letter under an overprint) goes on to the next look, where that letter may read clearly."""
+    best: tuple[Rank, Reading] | None = None
+    for grey, colour in looks(image):
+        found = _read_grey(grey, colour)
+        if found is None:
+            continue
+        rank, reading, settled = found
+        if best is None or rank > best[0]:
+            best = rank, reading
+        if settled:
             break
     return best[1] if best is not None else None
 
 
-def _read_grey(grey: np.ndarray) -> tuple[tuple[bool, bool, int, float], Reading] | None:
+#: A look's reading ranked against another's: every check digit passing, then sure (:func:`_sure`) as read, with
+#: no character changed to satisfy a check digit (a later look's repair of a smoothed field is no surer than
+#: an earlier look's unsure reading of it). Between two
+#: of the same rank the earlier look's stands: later looks alter the image more (smoothing, ink only), and a
+#: reading there can be more probable and wrong (an O smoothed into a D). Invalid readings then go by
+#: :func:`_score`'s order (the one more check digits confirm is reported).
+Rank = tuple[bool, bool, bool, int, float]
+
+
+def _rank(found: Read) -> Rank:
+    valid = found.score[0]
+    sure = _sure(found) and not found.decoded.corrected
+    return (valid, sure, *((False, 0, 0.0) if valid else found.score[1:]))
+
+
+def _read_grey(grey: np.ndarray, colour: np.ndarray | None = None) -> tuple[Rank, Reading, bool] | None:
+    """The best reading of one look, its :data:`Rank`, and whether it settles the search: valid and sure
+    (:func:`_sure`), a repair by check digit allowed (the next looks could only be ranked below it or beside
+    it); *colour*: the image the look's grey levels are of, where it is in colour, for reading overprinted cells
+    (:mod:`svs.mrz.overprint`)."""
     model = recogniser()
     per_candidate: list[list[Read]] = []  # each candidate's readings, one per view
     for cand in candidates(grey):
-        reads = [r for view in views(grey, cand) if (r := _read_view(model, grey, view)) is not None]
+        reads = [r for view in views(grey, cand) if (r := _read_view(model, grey, view, colour)) is not None]
         if reads:
-            longer = _read_longer(model, grey, cand, max(reads, key=_by_score))
+            longer = _read_longer(model, grey, cand, max(reads, key=_by_score), colour)
             per_candidate.append([longer] if longer is not None else reads)
     if not per_candidate:
         return None
     per_candidate.sort(key=lambda reads: max(r.score for r in reads), reverse=True)
     if not _sure(max(per_candidate[0], key=_by_score)):
-        per_candidate[:REALIGNED] = [[_realigned(model, grey, r) for r in reads]
+        per_candidate[:REALIGNED] = [[_realigned(model, grey, r, colour) for r in reads]
                                      for reads in per_candidate[:REALIGNED]]
     readings = sorted((max(reads, key=_by_score) for reads in per_candidate), key=_by_score, reverse=True)
-    score, dec, strips = readings[0].score, readings[0].decoded, readings[0].strips
+    dec, strips = readings[0].decoded, readings[0].strips
     others = [r.decoded.lines for r in readings[1:]]
-    return score, Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off,
-                          dec.unconfirmed, dec.cut_checks)
+    return _rank(readings[0]), Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off,
+                          dec.unconfirmed, dec.cut_checks), _sure(readings[0])

@@ -16,8 +16,9 @@ import pytest
 
 from svs.mrz import read as mrz_read
 from svs.mrz.checkdigit import check_digit
-from svs.mrz.decode import decode
+from svs.mrz.decode import Decoded, decode
 from svs.mrz.ocr import ALPHABET
+from svs.mrz.overprint import overprinted
 from svs.mrz.read import read_mrz
 from svs.mrz.reader import Reading, looks
 from svs.reasons import Verdict, verdict_for
@@ -167,7 +168,47 @@ def test_every_look_is_tried_before_the_mrz_is_given_up() -> None:
     img = np.full((120, 200, 3), 200, np.uint8)
     kinds = list(looks(img))
     assert len(kinds) == 6  # grey, lightest channel, half turn, smoothed, ink only, another scale
-    assert kinds[3].shape == kinds[0].shape and kinds[4].shape == kinds[0].shape and kinds[5].shape[0] == 180
+    images = [image for image, _ in kinds]
+    assert images[3].shape == images[0].shape and images[4].shape == images[0].shape and images[5].shape[0] == 180
+    # a grey page saved in colour has no overprint to read through; one with red on it does, and each look but
+    # the lightest channel itself carries the colour image seen the same way
+    assert all(colour is None for _, colour in kinds) and all(colour is None for _, colour in looks(img[:, :, 0]))
+    img[40:60, 50:100] = (60, 60, 220)
+    kinds = list(looks(img))
+    assert kinds[1][1] is None and all(colour is not None and colour.shape[:2] == image.shape
+                                       for i, (image, colour) in enumerate(kinds) if i != 1)
+
+
+def _stamp_ring(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A pink round stamp's ring over the lines (ink over ink: multiplied), as an entry stamp lands on a page."""
+    h, w = img.shape[:2]
+    layer = np.full_like(img, 255)
+    centre = (int(w * rng.uniform(0.1, 0.5)), int(h * rng.uniform(0.3, 0.7)))
+    cv2.circle(layer, centre, int(h * rng.uniform(0.3, 0.6)), (200, 90, 200), max(2, h // 40), cv2.LINE_AA)
+    return (img.astype(np.float32) * layer / 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("fmt", "seed"), [("TD1", 1), ("TD2", 17), ("TD3", 27)])
+def test_a_stamp_ring_across_the_lines_is_read_through(gen, fmt: str, seed: int) -> None:  # type: ignore[no-untyped-def]
+    # the ring's arc across a glyph (a D's stem made round) misread it; the overprinted cells are read again in
+    # the lightest channel, where the pink ring is light and the black glyph whole
+    rng = np.random.default_rng(seed)
+    lines = gen.random_mrz(fmt, rng)
+    img = _stamp_ring(gen.mrz_block(lines, float(rng.uniform(14, 24)), rng), rng)
+    r = read_mrz(img, TODAY)
+    assert r.lines == lines and r.valid
+    assert mrz_read.UNCERTAIN_REASON not in r.reasons
+
+
+def test_a_cell_is_overprinted_where_its_grey_is_dark_and_its_lightest_channel_is_not() -> None:
+    paper = np.full((3, 24, 16), 230, np.uint8)
+    black = paper.copy()
+    black[:, 4:20, 6:9] = 30  # a black stroke: as dark in both
+    assert not overprinted(black, black).any()
+    ring = paper.copy()
+    ring[:, :, 7:9] = 140  # a pink ring's arc: dark in grey, paper in the lightest channel
+    assert overprinted(ring, paper).all()
+    assert not overprinted(paper, paper + 20).any()  # tinted paper: lighter in one channel by 20 levels
 
 
 def test_the_evaluation_generator_is_never_used_for_training_or_tuning() -> None:
@@ -325,3 +366,50 @@ def test_an_mrz_on_a_page_bowed_by_nearly_a_glyph_height_is_read_exactly(gen, fm
     glyph = 22
     r = read_mrz(_bowed(gen.mrz_block(lines, glyph, rng), 0.9 * glyph), TODAY)
     assert r.lines == lines and r.valid
+
+
+def _looks_read_as(monkeypatch: pytest.MonkeyPatch, ranked: list[tuple[tuple[bool, bool], str]]) -> list[int]:
+    """Make each look of an image read as scripted: (valid, sure) and a name; returns the looks read so far."""
+    from svs.mrz import reader
+
+    seen: list[int] = []
+
+    def fake(grey: np.ndarray, ink: np.ndarray | None) -> tuple[reader.Rank, Reading, bool]:
+        i = len(seen)
+        seen.append(i)
+        (valid, sure), name = ranked[i]
+        rank = (valid, sure, *((False, 0, 0.0) if valid else (True, 3, -0.1)))
+        return rank, Reading([name]), valid and sure
+
+    monkeypatch.setattr(reader, "_read_grey", fake)
+    return seen
+
+
+def test_a_valid_reading_with_an_unsure_field_goes_on_to_the_next_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    from svs.mrz import reader
+
+    seen = _looks_read_as(monkeypatch, [((True, False), "ODIVIA"), ((True, True), "OLIVIA"), ((True, True), "X")])
+    assert reader.read(np.full((60, 200, 3), 230, np.uint8)).lines == ["OLIVIA"]  # type: ignore[union-attr]
+    assert seen == [0, 1]  # the first sure reading ends the search
+
+
+def test_of_two_unsure_readings_the_earlier_look_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    # later looks alter the image more (smoothed, ink only): their reading is no better for reading differently
+    from svs.mrz import reader
+
+    seen = _looks_read_as(monkeypatch, [((True, False), "OLIVIA")] + [((True, False), "ODIVIA")] * 5)
+    assert reader.read(np.full((60, 200, 3), 230, np.uint8)).lines == ["OLIVIA"]  # type: ignore[union-attr]
+    assert len(seen) == 6  # every look was tried for a sure one
+
+
+def test_a_reading_passed_only_by_a_repair_is_not_sure_however_surely_read() -> None:
+    # a look whose field passes only because the decoder changed a character to satisfy its check digit
+    # (read_by_check_digit) does not end the search, nor outrank an earlier unsure reading
+    from svs.mrz import reader
+
+    lines = _td3()
+    as_read = Decoded("TD3", lines, [[0.99] * 44, [0.99] * 44])
+    repaired = Decoded("TD3", lines, [[0.99] * 44, [0.99] * 44], corrected=["document_number"])
+    score = (True, True, 5, -0.01)
+    assert reader._rank(reader.Read(score, as_read, [], None))[:2] == (True, True)  # type: ignore[arg-type]
+    assert reader._rank(reader.Read(score, repaired, [], None))[:2] == (True, False)  # type: ignore[arg-type]
