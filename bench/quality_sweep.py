@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Page-quality measures across controlled defects of generated 300-dpi forms: where the thresholds come from.
+"""Page-quality measures across controlled defects of generated forms (300 dpi; blur also at 240 and 200): where
+the thresholds come from.
 
     .venv/bin/python bench/quality_sweep.py
 """
@@ -48,6 +49,11 @@ def main() -> None:
         row(g.blank(rng), "blank")
         half = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         row(half, f"{nm} 150dpi", 150)
+        for dpi in (240, 200):  # the same form scanned coarser, sharp and with the same blur on paper
+            coarser = cv2.resize(page, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
+            row(coarser, f"{nm} {dpi}dpi", dpi)
+            for s in (2.0, 2.5):
+                row(g.blur(coarser, s * dpi / 300), f"{nm} {dpi}dpi blur{s}", dpi)
 
 
 if __name__ == "__main__":

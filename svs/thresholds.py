@@ -36,12 +36,14 @@ class PageThresholds:
         "independent pages by bench/bench_quality.py",
     )
     max_edge_width_mm: Threshold = Threshold(
-        0.53,
+        0.47,
         "what blur adds to the width of the steepest ink edges along the blurrier axis, in mm on paper (contrast "
         "over the 99th percentile gradient, less a sharp edge's 2 px in quadrature), which unlike the sharpness "
-        "measures does not grow with the type's size; tuned on generated 300-dpi forms (bench/quality_sweep.py): "
-        "sharp 0.09-0.13 mm, Gaussian sigma 2.0 0.46-0.50 (passes), sigma 2.5 0.56-0.62 (fails, as by "
-        "min_sharpness), a clean 150-dpi scan 0.21-0.33",
+        "measures does not grow with the type's size; tuned on generated forms at 200, 240 and 300 dpi "
+        "(bench/quality_sweep.py): sharp 0.09-0.21 mm, Gaussian blur of 0.17 mm (sigma 2.0 px at 300 dpi) "
+        "0.46-0.54, of 0.21 mm (sigma 2.5) 0.56-0.66, a clean 150-dpi scan 0.21-0.33. The limit sits a sixth under "
+        "the lowest 0.21-mm reading, as one blur measures up to a sixth apart across forms and resolutions (was "
+        "0.53, a twentieth under it)",
     )
     min_brightness: Threshold = Threshold(
         100, "median grey below 100/255 (paper at under 40% of white): too dark to read ink; was 70, tuned on the "

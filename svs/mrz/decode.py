@@ -164,6 +164,7 @@ class Decoded:
     cut_off: int = 0  # glyphs other than fillers that the image's edge cuts off
     unconfirmed: list[str] = field(default_factory=list)  # fields a plausible twin leaves their check unsure of
     cut_checks: list[str] = field(default_factory=list)  # checks over a glyph the image's edge cuts off
+    doubted: list[tuple[int, int]] = field(default_factory=list)  # (line, position) whose shape doubts the read
 
 
 def decode(probs: list[np.ndarray], fmt: str, cut: list[np.ndarray] | None = None) -> Decoded:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import cv2
@@ -17,6 +17,7 @@ from svs.mrz.confidence import field_confidence, uncertain
 from svs.mrz.decode import Decoded, decode, format_for
 from svs.mrz.layout import FRA_ID
 from svs.mrz.locate import Candidate, find_candidates
+from svs.mrz.lookalike import doubt_straight_os, keep_doubts
 from svs.mrz.ocr import (
     ALPHABET,
     Grid,
@@ -60,6 +61,7 @@ class Reading:
     cut_off: int = 0  # glyphs (not fillers) the image's edge cuts off
     unconfirmed: list[str] = field(default_factory=list)  # fields whose check digit cannot tell two readings apart
     cut_checks: list[str] = field(default_factory=list)  # checks over a glyph the image's edge cuts off
+    doubted: list[tuple[int, int]] = field(default_factory=list)  # (line, position) the glyph's shape doubts
 
 
 @dataclass
@@ -249,7 +251,10 @@ def _read_grid(grey: np.ndarray, grid: Grid, strips: list[np.ndarray], first: np
         probs = [read_through(model, p, s, i, grid, row)
                  for row, (p, s, i) in enumerate(zip(probs, strips, ink_strips, strict=True))]
     found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
-    return None if found is None else Read(found[0], found[1], strips, grid)
+    if found is None:
+        return None
+    decoded = doubt_straight_os(found[1], lambda row: features(cells(strips[row], grid, row)))
+    return Read(found[0], decoded, strips, grid)
 
 
 def _ink_strips(colour: np.ndarray, grid: Grid) -> list[np.ndarray]:
@@ -362,11 +367,17 @@ def read(image: np.ndarray) -> Reading | None:
     check digit is still found, and reported invalid. A reading that passes its check digits with a name read
     unsurely (a letter under an overprint) goes on to the next look, where that letter may read clearly."""
     best: tuple[Rank, Reading] | None = None
+    doubts: set[tuple[int, int, str]] = set()  # characters whose shape doubted them in a look (lookalike)
     for grey, colour in looks(image):
         found = _read_grey(grey, colour)
         if found is None:
             continue
         rank, reading, settled = found
+        doubts |= {(line, i, reading.lines[line][i]) for line, i in reading.doubted}
+        doubted = keep_doubts(reading.lines, reading.confidence, doubts)
+        if doubted is not None:  # an earlier look doubted what this one reads surely: no surer than that
+            reading = replace(reading, confidence=doubted)
+            rank, settled = (rank[0], False, *rank[2:]), False
         if best is None or rank > best[0]:
             best = rank, reading
         if settled:
@@ -411,4 +422,4 @@ def _read_grey(grey: np.ndarray, colour: np.ndarray | None = None) -> tuple[Rank
     dec, strips = readings[0].decoded, readings[0].strips
     others = [r.decoded.lines for r in readings[1:]]
     return _rank(readings[0]), Reading(dec.lines, dec.confidence, dec.corrected, crop(strips), others, dec.cut_off,
-                          dec.unconfirmed, dec.cut_checks), _sure(readings[0])
+                          dec.unconfirmed, dec.cut_checks, dec.doubted), _sure(readings[0])

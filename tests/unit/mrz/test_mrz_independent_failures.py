@@ -196,8 +196,7 @@ def test_a_stamp_ring_across_the_lines_is_read_through(gen, fmt: str, seed: int)
     lines = gen.random_mrz(fmt, rng)
     img = _stamp_ring(gen.mrz_block(lines, float(rng.uniform(14, 24)), rng), rng)
     r = read_mrz(img, TODAY)
-    assert r.lines == lines and r.valid
-    assert mrz_read.UNCERTAIN_REASON not in r.reasons
+    assert r.lines == lines and r.valid  # (a name's O under the arc may still go to a person: svs.mrz.lookalike)
 
 
 def test_a_cell_is_overprinted_where_its_grey_is_dark_and_its_lightest_channel_is_not() -> None:
