@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -324,19 +325,28 @@ def ink_only(grey: np.ndarray) -> np.ndarray:
     return np.where(grey > level, np.uint8(255), grey)
 
 
-def looks(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+class Look(NamedTuple):
+    """One way of seeing the image: its grey levels, the colour image they are of (where the image is in colour
+    and overprinted cells can be read through it, :mod:`svs.mrz.overprint`), and whether the look can read an
+    MRZ already found any better (a half turn or another scale only finds one the others missed)."""
+
+    grey: np.ndarray
+    colour: np.ndarray | None
+    rereads: bool = True
+
+
+def looks(image: np.ndarray) -> Iterator[Look]:
     """The ways an image is searched, in order, until one reads an MRZ whose check digits all pass and whose
-    unchecked fields read surely: its grey levels (with the colour image they are of, where it is in colour,
-    for reading overprinted cells: :mod:`svs.mrz.overprint`); its lightest channel (:func:`ink_grey`), where it
-    is in colour; turned half round, which shifts every threshold window and resampling grid (a page found at
-    one orientation may be missed at another by a pixel); smoothed, which melts a halftone screen, moire or
-    speckle that the threshold would link glyphs through; ink only (:func:`ink_only`), for a screen too coarse
-    to melt; at another scale."""
+    unchecked fields read surely: its grey levels; its lightest channel (:func:`ink_grey`), where it is in
+    colour; turned half round, which shifts every threshold window and resampling grid (a page found at one
+    orientation may be missed at another by a pixel); smoothed, which melts a halftone screen, moire or speckle
+    that the threshold would link glyphs through; ink only (:func:`ink_only`), for a screen too coarse to melt;
+    at another scale."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     colour = image if image.ndim == 3 and has_colour(image) else None
-    yield grey, colour
+    yield Look(grey, colour)
     if image.ndim == 3:
-        yield ink_grey(image), None
+        yield Look(ink_grey(image), None)
     if max(grey.shape) * OTHER_SCALE <= MAX_SCALED_SIDE:
         def rescale(x: np.ndarray) -> np.ndarray:
             return cv2.resize(x, None, fx=OTHER_SCALE, fy=OTHER_SCALE, interpolation=cv2.INTER_CUBIC)
@@ -344,13 +354,13 @@ def looks(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
         def rescale(x: np.ndarray) -> np.ndarray:
             return cv2.resize(x, None, fx=1 / OTHER_SCALE, fy=1 / OTHER_SCALE, interpolation=cv2.INTER_AREA)
 
-    def seen(view: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-        return view(grey), None if colour is None else view(colour)
+    def seen(view: Callable[[np.ndarray], np.ndarray], rereads: bool) -> Look:
+        return Look(view(grey), None if colour is None else view(colour), rereads)
 
-    yield seen(_half_turn)
-    yield seen(_smoothed)
-    yield ink_only(grey), colour  # only the paper around the ink changed: the colour image is the image's own
-    yield seen(rescale)
+    yield seen(_half_turn, False)
+    yield seen(_smoothed, True)
+    yield Look(ink_only(grey), colour)  # only the paper around the ink changed: the colour image is the image's own
+    yield seen(rescale, False)
 
 
 def _half_turn(image: np.ndarray) -> np.ndarray:
@@ -368,8 +378,10 @@ def read(image: np.ndarray) -> Reading | None:
     unsurely (a letter under an overprint) goes on to the next look, where that letter may read clearly."""
     best: tuple[Rank, Reading] | None = None
     doubts: set[tuple[int, int, str]] = set()  # characters whose shape doubted them in a look (lookalike)
-    for grey, colour in looks(image):
-        found = _read_grey(grey, colour)
+    for look in looks(image):
+        if best is not None and best[0][0] and not look.rereads:
+            continue  # a valid reading is in hand: a look that only finds MRZs would read it no better
+        found = _read_grey(look.grey, look.colour)
         if found is None:
             continue
         rank, reading, settled = found

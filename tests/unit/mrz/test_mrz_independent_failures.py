@@ -168,15 +168,17 @@ def test_every_look_is_tried_before_the_mrz_is_given_up() -> None:
     img = np.full((120, 200, 3), 200, np.uint8)
     kinds = list(looks(img))
     assert len(kinds) == 6  # grey, lightest channel, half turn, smoothed, ink only, another scale
-    images = [image for image, _ in kinds]
+    images = [look.grey for look in kinds]
     assert images[3].shape == images[0].shape and images[4].shape == images[0].shape and images[5].shape[0] == 180
+    # the half turn and the other scale only find an MRZ the others missed
+    assert [look.rereads for look in kinds] == [True, True, False, True, True, False]
     # a grey page saved in colour has no overprint to read through; one with red on it does, and each look but
     # the lightest channel itself carries the colour image seen the same way
-    assert all(colour is None for _, colour in kinds) and all(colour is None for _, colour in looks(img[:, :, 0]))
+    assert all(look.colour is None for look in kinds) and all(look.colour is None for look in looks(img[:, :, 0]))
     img[40:60, 50:100] = (60, 60, 220)
     kinds = list(looks(img))
-    assert kinds[1][1] is None and all(colour is not None and colour.shape[:2] == image.shape
-                                       for i, (image, colour) in enumerate(kinds) if i != 1)
+    assert kinds[1].colour is None and all(look.colour is not None and look.colour.shape[:2] == look.grey.shape
+                                           for i, look in enumerate(kinds) if i != 1)
 
 
 def _stamp_ring(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -398,7 +400,17 @@ def test_of_two_unsure_readings_the_earlier_look_stands(monkeypatch: pytest.Monk
 
     seen = _looks_read_as(monkeypatch, [((True, False), "OLIVIA")] + [((True, False), "ODIVIA")] * 5)
     assert reader.read(np.full((60, 200, 3), 230, np.uint8)).lines == ["OLIVIA"]  # type: ignore[union-attr]
-    assert len(seen) == 6  # every look was tried for a sure one
+    assert len(seen) == 4  # every look that can re-read was tried for a sure one; the half turn and the other
+    # scale, which only find an MRZ, were not
+
+
+def test_a_look_that_only_finds_is_still_tried_while_no_valid_reading_is_held(monkeypatch: pytest.MonkeyPatch,
+                                                                                ) -> None:
+    from svs.mrz import reader
+
+    seen = _looks_read_as(monkeypatch, [((False, False), "X")] * 2 + [((True, True), "OLIVIA")] * 4)
+    assert reader.read(np.full((60, 200, 3), 230, np.uint8)).lines == ["OLIVIA"]  # type: ignore[union-attr]
+    assert len(seen) == 3  # the half turn (the third look) read the valid one
 
 
 def test_a_reading_passed_only_by_a_repair_is_not_sure_however_surely_read() -> None:
