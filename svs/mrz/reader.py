@@ -399,10 +399,9 @@ def read(image: np.ndarray) -> Reading | None:
 
 #: A look's reading ranked against another's: every check digit passing, then sure (:func:`_sure`) as read, with
 #: no character changed to satisfy a check digit (a later look's repair of a smoothed field is no surer than
-#: an earlier look's unsure reading of it). Between two
-#: of the same rank the earlier look's stands: later looks alter the image more (smoothing, ink only), and a
-#: reading there can be more probable and wrong (an O smoothed into a D). Invalid readings then go by
-#: :func:`_score`'s order (the one more check digits confirm is reported).
+#: an earlier look's unsure reading of it). Between two of the same rank the earlier look's stands: later looks
+#: alter the image more (smoothing, ink only), and a reading there can be more probable and wrong (an O smoothed
+#: into a D). Invalid readings then go by :func:`_score`'s order (the one more check digits confirm is reported).
 Rank = tuple[bool, bool, bool, int, float]
 
 
