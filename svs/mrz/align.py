@@ -70,14 +70,19 @@ def best_path(worth: np.ndarray, n: int) -> list[int]:
     return path[::-1]
 
 
-def strips_for(grey: np.ndarray, grid: Grid, colour: np.ndarray | None = None) -> list[np.ndarray]:
-    """The grid's line strips, each reaching AFTER pitches past its last cell and levelled (:func:`level`);
-    with *colour* (the image *grey* is of), that image's strips instead, each moved as the grey one is."""
-    out = []
+def strips_for(grey: np.ndarray, grid: Grid, colour: np.ndarray | None = None,
+               ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    """The grid's line strips, each reaching AFTER pitches past its last cell and levelled (:func:`level`); with
+    *colour* (the image *grey* is of), also that image's strips, each moved as its grey one is."""
+    strips: list[np.ndarray] = []
+    coloured: list[np.ndarray] = []
     for row in range(len(grid.rows)):
         tall = line_strip(grey, grid, row, AFTER, ROOM)
-        out.append(level(tall, None if colour is None else line_strip(colour, grid, row, AFTER, ROOM)))
-    return out
+        maps = _level_maps(tall)
+        strips.append(_remap(tall, maps))
+        if colour is not None:
+            coloured.append(_remap(line_strip(colour, grid, row, AFTER, ROOM), maps))
+    return strips, (None if colour is None else coloured)
 
 
 #: Glyph heights of the image kept above and below a line for levelling it: a bent page lifts a line's end by
@@ -86,13 +91,17 @@ def strips_for(grey: np.ndarray, grid: Grid, colour: np.ndarray | None = None) -
 ROOM = 0.25
 
 
-def level(tall: np.ndarray, moved: np.ndarray | None = None) -> np.ndarray:
+def level(tall: np.ndarray) -> np.ndarray:
     """A line strip cut with ROOM above and below (:func:`svs.mrz.ocr.line_strip`), its text moved up or down
     column by column onto the strip's middle and cut to the usual height. Where the page is bent or
     photographed at an angle, a line is curved, and the straight strip through its glyphs leaves the glyphs
     at one end off their cells' centre (a filler read as a 1). The ink's middle along the line is a parabola
-    fitted to each pitch-wide stretch's ink centre, weighted by its ink. *moved*: another strip cut in the same
-    place (the colour image's), returned moved as this one would be."""
+    fitted to each pitch-wide stretch's ink centre, weighted by its ink."""
+    return _remap(tall, _level_maps(tall))
+
+
+def _level_maps(tall: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The remap that levels *tall* (:func:`level`), as cv2.remap's x and y maps."""
     height = round(GLYPH_PX * STRIP_GLYPHS)
     top = (tall.shape[0] - height) / 2
     grey = tall.astype(np.float32)
@@ -108,8 +117,11 @@ def level(tall: np.ndarray, moved: np.ndarray | None = None) -> np.ndarray:
         offset = np.clip(np.polyval(fit, np.arange(tall.shape[1])), -top, top).astype(np.float32)
     map_x = np.tile(np.arange(tall.shape[1], dtype=np.float32), (height, 1))
     map_y = (np.arange(height, dtype=np.float32)[:, None] + top + offset[None, :]).astype(np.float32)
-    return cv2.remap(tall if moved is None else moved, map_x, map_y, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return map_x, map_y
+
+
+def _remap(strip: np.ndarray, maps: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return cv2.remap(strip, maps[0], maps[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def realign(model: CellNet, grid: Grid, strips: list[np.ndarray]) -> tuple[Grid, list[np.ndarray]]:

@@ -284,9 +284,9 @@ def _realigned(model: Recogniser, grey: np.ndarray, found: Read, colour: np.ndar
     reading may not lean on check digits more than the first: where it passes only by a field the decoder
     changed to satisfy its check digit (:func:`svs.mrz.decode.decode`'s repairs), and the first did not need
     that, it stands aside (a check digit printed wrong is reported so, not read away by a second look)."""
-    strips = strips_for(grey, found.grid)
+    strips, coloured = strips_for(grey, found.grid, colour)
     grid, first = realign(model, found.grid, strips)
-    ink_strips = None if colour is None else [ink_grey(s) for s in strips_for(grey, found.grid, colour)]
+    ink_strips = None if coloured is None else [ink_grey(s) for s in coloured]
     again = _read_grid(grey, grid, strips, first, ink_strips)
     if again is None or not set(again.decoded.corrected) <= set(found.decoded.corrected):
         return found
