@@ -29,6 +29,10 @@ QUICK_SIDE = 1200
 QUICK_MIN_GLYPH = 8.0
 QUICK_SURE_GLYPH = 16.0
 MIN_GLYPHS = 20
+#: A line that an overprint or a stamp broke into pieces the chain could not join (a bent line in a photo, crossed
+#: by a stamp ring) still counts beside a whole one: with MIN_COMPANION glyphs or more it may join a group that is
+#: short of lines (:func:`_short_of_lines`), never start one.
+MIN_COMPANION = 10
 MIN_PIECE = 3
 #: Pieces of one line are joined across a gap of up to FAR_GAP glyph heights where the gap keeps the pieces'
 #: pitch (within IN_STEP of a whole number of pitches): a SPECIMEN overprint or glare across the middle of a
@@ -184,7 +188,7 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
     larger (a whole factor down: a quarter of the pixels, a ninth or fewer on a page). Where an MRZ is found
     there with glyphs of QUICK_SURE_GLYPH or more, that is the answer; with smaller glyphs, only the region
     around it is searched again, finer (:func:`_refine_scale`), for glyph centres precise enough to place the
-    cells.
+    cells (unless what is found there leans on a companion line and is not whole: :func:`_has_companion`).
     Otherwise the whole image is searched at SEARCH_SIDE."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     side = max(grey.shape)
@@ -198,9 +202,16 @@ def find_candidates(image: np.ndarray) -> list[Candidate]:
             if min(ln.height for ln in quick[0].lines) >= QUICK_SURE_GLYPH:
                 return quick  # glyphs big enough to place cells from
             refined = _search_around(grey, quick[0], _refine_scale(quick[0], factor, scale))
-            if refined is not None:
+            if refined is not None and (_whole(refined) or not _has_companion(refined)):
                 return [refined, *quick[1:]]
     return _search(grey, scale)
+
+
+def _has_companion(cand: Candidate) -> bool:
+    """Whether a candidate holds a line of fewer than MIN_GLYPHS glyphs (a companion line): found so in the region
+    around a quick candidate and not whole (:func:`_whole`), it is looked for again on the whole image, where the
+    adaptive threshold's window is the page's and the pieces of a line crossed by an overprint may join."""
+    return any(len(ln.xs) < MIN_GLYPHS for ln in cand.lines)
 
 
 def _refine_scale(cand: Candidate, factor: int, scale: float) -> float:
@@ -249,8 +260,9 @@ def _search(grey: np.ndarray, scale: float) -> list[Candidate]:
 
 
 def _lines(merged: list[list[int]], centres: np.ndarray, sizes: np.ndarray) -> list[Line]:
-    """The merged pieces that are lines of MIN_GLYPHS or more, longest first."""
-    lines = [ln for ln in (_as_line(c, centres, sizes) for c in merged if len(c) >= MIN_GLYPHS) if ln is not None]
+    """The merged pieces that are lines of MIN_COMPANION glyphs or more, longest first."""
+    lines = [ln for ln in (_as_line(c, centres, sizes) for c in merged if len(c) >= MIN_COMPANION)
+             if ln is not None]
     lines.sort(key=lambda ln: -ln.length)
     return lines
 
@@ -280,7 +292,7 @@ def _grouped(lines: list[Line], scale: float) -> list[Candidate]:
     groups: list[list[Line]] = []
     used: set[int] = set()
     for i, a in enumerate(lines):
-        if i in used:
+        if i in used or len(a.xs) < MIN_GLYPHS:  # a companion line joins a group, never starts one
             continue
         used.add(i)
         group = [a]
@@ -294,8 +306,10 @@ def _grouped(lines: list[Line], scale: float) -> list[Candidate]:
         while changed and len(group) < 3:  # a line may join only once its neighbour has
             changed = False
             for j in range(i + 1, len(lines)):
-                b = lines[j] = _facing(lines[j], a.angle)
+                b = _facing(lines[j], a.angle)  # turned for this group only: a line left out keeps its own way
                 if j in used or len(group) == 3 or abs(_angle_diff(a.angle, b.angle)) > 4:
+                    continue
+                if len(b.xs) < MIN_GLYPHS and not _short_of_lines(group):
                     continue
                 pts = np.stack([b.xs, b.ys], 1)
                 off = median((pts - np.asarray(a.centre)) @ normal)
@@ -314,6 +328,21 @@ def _grouped(lines: list[Line], scale: float) -> list[Candidate]:
         groups.append(group)
     groups.sort(key=lambda g: (-(2 <= len(g) <= 3), -sum(ln.length for ln in g)))
     return [Candidate(sorted(g, key=lambda ln: _along_normal(ln, g[0])), scale) for g in groups]
+
+
+#: The most slots a line of a three-line MRZ (TD1, 30 characters) spans as found, a few glyphs beside it chained
+#: in; a two-line MRZ's lines hold 36 or 44.
+TD1_SLOTS = 33
+
+
+def _short_of_lines(group: list[Line]) -> bool:
+    """Whether a group of lines still lacks one of its MRZ's lines: one line alone, or two whose longest spans a
+    three-line MRZ's 30 slots. Only such a group takes a companion line (MIN_COMPANION), so that a line of printed
+    data above a passport's two MRZ lines is never taken for a third."""
+    if len(group) == 1:
+        return True
+    slots = max(ln.length / ln.pitch + 1 for ln in group)
+    return len(group) == 2 and slots <= TD1_SLOTS
 
 
 def _merge_collinear(pieces: list[list[int]], centres: np.ndarray, sizes: np.ndarray,

@@ -42,6 +42,10 @@ def models_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
 
 
+#: A line's row: its first cell's centre and its direction, in original image pixels.
+Row = tuple[tuple[float, float], tuple[float, float]]
+
+
 @dataclass(frozen=True)
 class Grid:
     """Cell centres along each line, in original image pixels, and the common pitch."""
@@ -51,7 +55,7 @@ class Grid:
     glyph: float  # glyph height
     n: int  # cells per line
     cell_t: list[list[float]]  # per line, each cell's centre along the line from the line's first cell
-    rows: list[tuple[tuple[float, float], tuple[float, float]]]  # per line: its first cell's centre, its direction
+    rows: list[Row]  # per line
     missing: int = 0  # cells of the MRZ's length beyond the glyphs found on its longest line
     extra: int = 0  # glyph slots found on the longest line beyond the MRZ's length (a mark beside a line)
     shift: int = 0  # cells the grid starts before the first glyph found (grid_for)
@@ -84,15 +88,24 @@ def _polyfit(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
     return np.linalg.solve(v.T @ v, v.T @ y)
 
 
-def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True) -> list[float]:
+#: A line whose glyphs, as found, span less than this share of the grid's slots (a stamp hid the rest) has its
+#: slots where the grid's longest line has them (ICAO 9303 part 3 prints every line's characters in the same
+#: positions), and its row beside that line's (:func:`_beside`): a parabola through half a line's glyphs strays
+#: by a cell at its far end, and the line a glyph height off its row.
+PARTIAL_SHARE = 0.7
+
+
+def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True,
+          guide: list[float] | None = None) -> list[float]:
     """Cell centres along one line (from the grid's start).
 
     A smooth curve through the glyphs' slots gives where each slot should be, following a pitch that changes
     along the line (a photo taken at an angle); each slot then moves onto the glyph found within a third of a
-    pitch of it, and slots without one move with their neighbours.
+    pitch of it, and slots without one move with their neighbours. *guide*: the longest line's cell centres,
+    the curve of a line found only in part (PARTIAL_SHARE).
     """
-    curve = np.arange(n, dtype=float) * pitch
-    if follow_curve and t.size >= 4:
+    curve = np.asarray(guide, dtype=float) if guide is not None else np.arange(n, dtype=float) * pitch
+    if guide is None and follow_curve and t.size >= 4:
         ks = _walk(t, pitch) + round(float(t[0]) / pitch)
         keep = (ks >= 0) & (ks < n)
         if int(keep.sum()) >= 4:
@@ -123,6 +136,8 @@ def _snap(t: np.ndarray, pitch: float, n: int, follow_curve: bool = True) -> lis
             found_r.append(r)
     if not found_k:
         return [float(x) for x in curve]
+    if guide is not None:  # beyond its glyphs a line found in part keeps the guide's slots, not its ends' offsets
+        found_k, found_r = [found_k[0] - 1, *found_k, found_k[-1] + 1], [0.0, *found_r, 0.0]
     return [float(x) for x in curve + np.interp(np.arange(n), found_k, found_r)]
 
 
@@ -174,8 +189,11 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
     order = [int(i) for i in np.argsort([off for _, off in projections])]
     offsets = [projections[i][1] for i in order]
     glyph = max(ln.height for ln in lines) / s  # a line of fillers measures short: the digits' line does not
-    cell_t = [_snap(np.sort(projections[i][0]) - start, pitch, n, follow_curve) for i in order]
-    rows = []
+    guide = _snap(t - start, pitch, n, follow_curve)
+    partial = [i != longest and _partial(projections[i][0], pitch, n) for i in range(len(lines))]
+    cell_t = [guide if i == longest else _snap(np.sort(projections[i][0]) - start, pitch, n, follow_curve,
+                                               guide if partial[i] else None) for i in order]
+    rows: list[Row] = []
     for i, off in zip(order, offsets, strict=True):
         # each line keeps its own direction: in a photo taken at an angle the lines of one MRZ converge
         pts = np.stack([lines[i].xs, lines[i].ys], axis=1) / s
@@ -185,10 +203,43 @@ def grid_for(candidate: Candidate, flip: bool = False, follow_curve: bool = True
         anchor = origin + d * start + nrm * off
         p0 = centre + di * float((anchor - centre) @ di)
         rows.append(((float(p0[0]), float(p0[1])), (float(di[0]), float(di[1]))))
-    bows = tuple(_bow(lines[i], s, np.asarray(p0), np.asarray(di), glyph, pitch * (n - 1))
-                 for i, (p0, di) in zip(order, rows, strict=True))
+    bows = [_bow(lines[i], s, np.asarray(p0), np.asarray(di), glyph, pitch * (n - 1))
+            for i, (p0, di) in zip(order, rows, strict=True)]
+    at = order.index(longest)
+    for r, i in enumerate(order):
+        if partial[i]:  # a line found only in part runs beside the longest line, not on along its own part
+            rows[r], bows[r] = _beside(lines[i], s, rows[at], bows[at])
     return Grid((float(d[0]), float(d[1])), pitch, glyph, n, cell_t, rows, max(0, n - n_obs), max(0, n_obs - n),
-                shift, bows if any(b is not None for b in bows) else ())
+                shift, tuple(bows) if any(b is not None for b in bows) else ())
+
+
+def _partial(t: np.ndarray, pitch: float, n: int) -> bool:
+    """Whether a line's glyphs (*t*: along the line), as found, span less than PARTIAL_SHARE of its n slots."""
+    return (float(t.max()) - float(t.min())) / pitch + 1 < PARTIAL_SHARE * n
+
+
+#: The most a line found in part may turn from the longest line's row (the tangent of the angle): as much as
+#: two lines of one MRZ may differ and still be grouped (svs.mrz.locate's 4 degrees).
+MAX_TURN = math.tan(math.radians(4.0))
+
+def _beside(line: Line, scale: float, guide: Row, guide_bow: tuple[float, float, float] | None,
+            ) -> tuple[Row, tuple[float, float, float] | None]:
+    """The row and bow of a line found only in part (a stamp hid its other part), taken from the longest line's
+    (*guide*): its glyphs' offset from the guide's row and bow, fitted by a straight line (the lines of a page
+    that does not lie flat bow alike; seen at an angle, they converge), moves that row and turns it. A line's own
+    direction and bow, fitted through half its glyphs, stray by a glyph height at its far end."""
+    p0, d = np.asarray(guide[0]), np.asarray(guide[1])
+    nrm = np.array([-d[1], d[0]])
+    pts = np.stack([line.xs, line.ys], axis=1) / scale - p0
+    t, off = pts @ d, pts @ nrm
+    a, b, c = guide_bow if guide_bow is not None else (0.0, 0.0, 0.0)
+    turn, shift = (float(v) for v in _polyfit(t, off - ((a * t + b) * t + c), 1))
+    turn = min(max(turn, -MAX_TURN), MAX_TURN)
+    start = p0 + nrm * shift
+    if guide_bow is not None:
+        return ((float(start[0]), float(start[1])), guide[1]), (a, b + turn, c)
+    di = (d + nrm * turn) / math.hypot(1.0, turn)
+    return ((float(start[0]), float(start[1])), (float(di[0]), float(di[1]))), None
 
 
 #: A line's glyph centres, fitted by a parabola across the row, bow this many glyph heights or more from the

@@ -67,7 +67,9 @@ def read_mrz_with_crop(image: np.ndarray, today: date, reader: str = DEFAULT_REA
     # names carry no check digit: a person should compare them
     warnings += ["names_low_confidence" if name == "names" else f"low_confidence:{name}" for name in unsure]
     checks, reasons = dict(parsed.checks), list(parsed.reasons)
-    if unsure:
+    # a field whose check digit cannot tell two readings apart (G and 6 weigh the same) is as unverified as one
+    # without a check digit
+    if unsure or reading.unconfirmed:
         reasons.append(UNCERTAIN_REASON)  # nothing verified these characters: a person compares them
     if reading.cut_off:
         warnings.append(CUT_OFF_WARNING)

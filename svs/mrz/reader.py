@@ -18,7 +18,7 @@ from svs.mrz.confidence import field_confidence, uncertain
 from svs.mrz.decode import Decoded, decode, format_for
 from svs.mrz.layout import FRA_ID
 from svs.mrz.locate import Candidate, find_candidates
-from svs.mrz.lookalike import doubt_straight_os, keep_doubts
+from svs.mrz.lookalike import doubt_straight_os, doubt_twins, keep_doubts
 from svs.mrz.ocr import (
     ALPHABET,
     Grid,
@@ -254,7 +254,7 @@ def _read_grid(grey: np.ndarray, grid: Grid, strips: list[np.ndarray], first: np
     found = best_reading(probs, [clipped(grid, row, grey.shape) for row in range(len(strips))])
     if found is None:
         return None
-    decoded = doubt_straight_os(found[1], lambda row: features(cells(strips[row], grid, row)))
+    decoded = doubt_twins(doubt_straight_os(found[1], lambda row: features(cells(strips[row], grid, row))))
     return Read(found[0], decoded, strips, grid)
 
 

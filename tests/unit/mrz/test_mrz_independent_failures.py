@@ -424,3 +424,38 @@ def test_a_reading_passed_only_by_a_repair_is_not_sure_however_surely_read() -> 
     score = (True, True, 5, -0.01)
     assert reader._rank(reader.Read(score, as_read, [], None))[:2] == (True, True)  # type: ignore[arg-type]
     assert reader._rank(reader.Read(score, repaired, [], None))[:2] == (True, False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lines_split_by_strokes_on_a_bent_page_join_the_line_found_whole(gen, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """A stroke through eight glyphs of each of a card's lower two lines, on a page bent by nearly a glyph height
+    (a stamp across a phone photo of a card): each lower line is found in two pieces the chain cannot join, the
+    longer of 15 glyphs, too few to count as a line alone. Beside the whole first line they are its companions:
+    the MRZ is found, the glyphs beyond the strokes are read in their cells (which follow the whole line's), and
+    what the strokes hide is sent to a person."""
+    from svs.mrz.locate import find_candidates
+
+    rng = np.random.default_rng(seed)
+    lines = gen.random_mrz("TD1", rng)
+    glyph = 22
+    img = gen.mrz_block(lines, glyph, rng)
+    x, pitch = img.shape[1] // 2, glyph / 0.94
+    for row in (1, 2):  # mrz_block: a margin of three glyphs, lines 1.75 glyph heights apart
+        y = int(3 * glyph + glyph / 2 + row * 1.75 * glyph) - 1
+        cv2.rectangle(img, (x, y), (x + int(8 * pitch), y + 2), (40, 40, 40), -1)
+    img = _bowed(img, 0.9 * glyph)
+    (best, *_) = find_candidates(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+    assert len(best.lines) == 3
+    r = read_mrz(img, TODAY)
+    assert r.found and r.lines[0] == lines[0]
+    for row in (1, 2):
+        assert r.lines[row][:12] == lines[row][:12] and r.lines[row][-5:] == lines[row][-5:]
+    assert r.lines == lines or r.reasons
+
+
+def test_a_field_whose_check_digit_cannot_tell_two_readings_apart_is_referred(fake_reader) -> None:  # type: ignore[no-untyped-def]
+    # a document number's G read 6 passes its check digit either way (G counts 16, 6 counts 6): nothing verified it
+    fake_reader(Reading(_td3(), [[0.99] * 44, [0.99] * 44], unconfirmed=["document_number"]))
+    r = read_mrz(np.zeros((10, 10), np.uint8), TODAY, "fake-for-test")
+    assert r.valid and "mrz.uncertain_field" in r.reasons and "unconfirmed:document_number" in r.warnings
+    assert verdict_for(r.reasons) == Verdict.REFER

@@ -8,7 +8,15 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from svs.mrz.decode import Decoded
-from svs.mrz.lookalike import DOUBTED, STRAIGHT_STEM, doubt_straight_os, keep_doubts, left_bulge
+from svs.mrz.lookalike import (
+    DOUBTED,
+    STRAIGHT_STEM,
+    doubt_straight_os,
+    doubt_twins,
+    keep_doubts,
+    left_bulge,
+    unchecked_positions,
+)
 from svs.mrz.ocr import CELL_H, CELL_W, GLYPH_PX, features
 
 OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
@@ -61,3 +69,25 @@ def test_a_doubt_stands_when_a_later_look_reads_the_same_character_surely() -> N
     kept = keep_doubts(lines, sure, {(2, 13, "O")})
     assert kept is not None and kept[2][13] == DOUBTED and kept[2][12] == 0.97
     assert keep_doubts(lines, sure, {(2, 13, "D")}) is None  # the later look reads it otherwise: its own say
+
+
+MRVA = ["V<UTOERIKSSON<<ANNA<MARIA".ljust(44, "<"),
+        "L898902C<3UTO7408122F1204159" + "AB0O12".ljust(16, "<")]
+
+
+def test_only_letter_or_digit_positions_no_check_digit_covers_are_unchecked() -> None:
+    # a visa's document code's second character and its optional data; a passport's only the code's
+    assert unchecked_positions("MRVA") == [(0, 1)] + [(1, i) for i in range(28, 44)]
+    assert unchecked_positions("TD3") == [(0, 1)]
+
+
+@pytest.mark.parametrize(("pos", "conf", "doubted"), [(30, 0.8, True), (31, 0.8, True), (30, 0.95, False),
+                                                      (29, 0.8, False)])
+def test_an_o_or_0_no_check_digit_covers_stands_only_when_read_surely(pos: int, conf: float,
+                                                                      doubted: bool) -> None:
+    # AB0O12: the 0 at 30 and the O at 31 have a twin OCR-B tells apart by width alone; the B at 29 has none
+    confidence = [[0.99] * 44, [0.99] * 44]
+    confidence[1][pos] = conf
+    out = doubt_twins(Decoded("MRVA", MRVA, confidence))
+    assert ((1, pos) in out.doubted) is doubted
+    assert out.confidence[1][pos] == (DOUBTED if doubted else conf)
