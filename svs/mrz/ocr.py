@@ -222,6 +222,7 @@ def _partial(t: np.ndarray, pitch: float, n: int) -> bool:
 #: two lines of one MRZ may differ and still be grouped (svs.mrz.locate's 4 degrees).
 MAX_TURN = math.tan(math.radians(4.0))
 
+
 def _beside(line: Line, scale: float, guide: Row, guide_bow: tuple[float, float, float] | None,
             ) -> tuple[Row, tuple[float, float, float] | None]:
     """The row and bow of a line found only in part (a stamp hid its other part), taken from the longest line's
