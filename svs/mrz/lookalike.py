@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 
@@ -96,14 +97,15 @@ TWINS = frozenset("O0")
 TWIN_SURE = 0.9
 
 
-def unchecked_positions(fmt: str) -> list[tuple[int, int]]:
+@cache
+def unchecked_positions(fmt: str) -> tuple[tuple[int, int], ...]:
     """(line, position) of every character of *fmt* that may be a letter or a digit and that no check digit
-    covers."""
+    covers (worked out once per format: every reading of every look asks)."""
     layout = LAYOUTS[fmt]
     covered = {(c.line, i) for check in layout.checks for c in check.covers for i in range(c.start, c.end)}
     covered |= {check.digit for check in layout.checks}
-    return [(line, i) for line, kinds in enumerate(layout.kinds()) for i, kind in enumerate(kinds)
-            if kind == "n" and (line, i) not in covered]
+    return tuple((line, i) for line, kinds in enumerate(layout.kinds()) for i, kind in enumerate(kinds)
+                 if kind == "n" and (line, i) not in covered)
 
 
 def doubt_twins(dec: Decoded) -> Decoded:

@@ -77,8 +77,8 @@ MRVA = ["V<UTOERIKSSON<<ANNA<MARIA".ljust(44, "<"),
 
 def test_only_letter_or_digit_positions_no_check_digit_covers_are_unchecked() -> None:
     # a visa's document code's second character and its optional data; a passport's only the code's
-    assert unchecked_positions("MRVA") == [(0, 1)] + [(1, i) for i in range(28, 44)]
-    assert unchecked_positions("TD3") == [(0, 1)]
+    assert unchecked_positions("MRVA") == ((0, 1), *((1, i) for i in range(28, 44)))
+    assert unchecked_positions("TD3") == ((0, 1),)
 
 
 @pytest.mark.parametrize(("pos", "conf", "doubted"), [(30, 0.8, True), (31, 0.8, True), (30, 0.95, False),
